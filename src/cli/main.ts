@@ -1,0 +1,53 @@
+// The `sta` command: the STA engine, headless.
+import { MetainfoError } from '../core/metainfo';
+import { UsageError } from './args';
+import { createCommand } from './createCommand';
+import { trackerCommand } from './trackerCommand';
+
+const commands: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  tracker: { run: trackerCommand, summary: 'run a tracker with a file catalog' },
+  create: { run: createCommand, summary: 'write a .torrent for a file' },
+};
+
+function usage(): string {
+  const lines = ['usage: sta <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'Run `sta <command> --help` for its options.');
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    console.log(require('../../package.json').version);
+    return 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`sta: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    if (e instanceof UsageError) {
+      console.error(`sta: ${e.message}`);
+      process.exitCode = 2;
+    } else if (e instanceof MetainfoError || (e as NodeJS.ErrnoException).code) {
+      console.error(`sta: ${(e as Error).message}`);
+      process.exitCode = 1;
+    } else {
+      console.error(`sta: ${(e as Error).stack ?? e}`);
+      process.exitCode = 1;
+    }
+  },
+);

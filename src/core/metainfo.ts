@@ -1,0 +1,190 @@
+// BitTorrent v1 single-file metainfo (BEP 3, BEP 12 announce-list): parse, validate, create.
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename } from 'node:path';
+import { decode, encode, scanBencode } from './bencode';
+
+export const MAX_TORRENT_BYTES = 10 * 1024 * 1024;
+export const MIN_PIECE_LENGTH = 16 * 1024;
+export const MAX_PIECE_LENGTH = 64 * 1024 * 1024;
+export const MAX_PIECES = 1 << 20;
+
+export interface Metainfo {
+  infoHash: Buffer; // 20 bytes, SHA-1 of the raw info dict
+  infoHashHex: string;
+  name: string; // as the torrent says: hostile until checked by safePath
+  length: number;
+  pieceLength: number;
+  pieceCount: number;
+  pieceHashes: Buffer; // 20 × pieceCount
+  private: boolean;
+  announce?: string;
+  /** BEP 12 tiers; a lone `announce` becomes one tier */
+  announceList: string[][];
+  /** the whole .torrent as bytes (what the catalog serves) */
+  torrent: Buffer;
+}
+
+export class MetainfoError extends Error {}
+
+function fail(msg: string): never {
+  throw new MetainfoError(msg);
+}
+
+const str = (v: unknown): string | undefined => (Buffer.isBuffer(v) ? v.toString('utf8') : undefined);
+
+export function pieceSize(m: Pick<Metainfo, 'length' | 'pieceLength' | 'pieceCount'>, index: number): number {
+  return index === m.pieceCount - 1 ? m.length - m.pieceLength * (m.pieceCount - 1) : m.pieceLength;
+}
+
+export function parseTorrent(torrent: Buffer): Metainfo {
+  if (torrent.length > MAX_TORRENT_BYTES) fail(`torrent is ${torrent.length} bytes; the limit is ${MAX_TORRENT_BYTES}`);
+  const { info: span } = scanBencode(torrent);
+  const top = decode(torrent);
+  if (!top || typeof top !== 'object' || Buffer.isBuffer(top) || Array.isArray(top)) fail('torrent is not a dictionary');
+  if (!span) fail('torrent has no info dictionary');
+  const info = top.info;
+  if (!info || typeof info !== 'object' || Buffer.isBuffer(info) || Array.isArray(info)) fail('info is not a dictionary');
+  if (info.files !== undefined) fail('multi-file torrents are not supported (STA shares one file per torrent)');
+  if (info.pieces === undefined && info['meta version'] === 2) fail('BitTorrent v2-only torrents are not supported');
+  const name = str(info.name);
+  if (!name) fail('info.name is missing or empty');
+  const length = info.length;
+  if (!Number.isSafeInteger(length) || length <= 0) fail('info.length must be a positive integer');
+  const pieceLength = info['piece length'];
+  if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
+    fail(`piece length ${pieceLength} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
+  }
+  const pieceCount = Math.ceil(length / pieceLength);
+  if (pieceCount > MAX_PIECES) fail(`${pieceCount} pieces is more than the limit of ${MAX_PIECES}`);
+  const pieces = info.pieces;
+  if (!Buffer.isBuffer(pieces) || pieces.length % 20 !== 0) fail('info.pieces must be a string of 20-byte SHA-1 hashes');
+  if (pieces.length !== pieceCount * 20) fail(`info.pieces holds ${pieces.length / 20} hashes; length and piece length need ${pieceCount}`);
+
+  const announce = str(top.announce);
+  let announceList: string[][] = [];
+  if (Array.isArray(top['announce-list'])) {
+    announceList = top['announce-list']
+      .filter((tier: unknown) => Array.isArray(tier))
+      .map((tier: unknown[]) => tier.map(str).filter((u): u is string => !!u))
+      .filter((tier: string[]) => tier.length > 0);
+  }
+  if (announceList.length === 0 && announce) announceList = [[announce]];
+  const infoHash = createHash('sha1').update(torrent.subarray(span.start, span.end)).digest();
+  return {
+    infoHash,
+    infoHashHex: infoHash.toString('hex'),
+    name,
+    length,
+    pieceLength,
+    pieceCount,
+    pieceHashes: pieces,
+    private: info.private === 1,
+    announce,
+    announceList,
+    torrent,
+  };
+}
+
+/** About 1,000–2,000 pieces, a power of two between 16 KiB and 16 MiB. */
+export function choosePieceLength(fileSize: number): number {
+  let pl = MIN_PIECE_LENGTH;
+  while (pl < 16 * 1024 * 1024 && fileSize / pl > 2000) pl *= 2;
+  return pl;
+}
+
+export interface CreateOptions {
+  announce?: string;
+  announceList?: string[][];
+  pieceLength?: number;
+  name?: string;
+  private?: boolean;
+  comment?: string;
+  /** called with bytes hashed so far */
+  onProgress?: (hashed: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Hashes a file in a stream (memory does not depend on its size) and builds its .torrent. */
+export async function createTorrent(path: string, opts: CreateOptions = {}): Promise<Metainfo> {
+  const st = await fsp.stat(path);
+  if (!st.isFile()) fail(`${path} is not a regular file`);
+  if (st.size === 0) fail(`${path} is empty; there is nothing to share`);
+  const pieceLength = opts.pieceLength ?? choosePieceLength(st.size);
+  if (pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
+    fail(`piece length ${pieceLength} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
+  }
+  const pieceCount = Math.ceil(st.size / pieceLength);
+  const hashes = Buffer.alloc(pieceCount * 20);
+  let index = 0;
+  let filled = 0;
+  let hashed = 0;
+  let h = createHash('sha1');
+  const stream = createReadStream(path, { highWaterMark: Math.max(pieceLength, 1 << 20), signal: opts.signal });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let off = 0;
+    while (off < chunk.length) {
+      const take = Math.min(pieceLength - filled, chunk.length - off);
+      h.update(chunk.subarray(off, off + take));
+      filled += take;
+      off += take;
+      if (filled === pieceLength) {
+        h.digest().copy(hashes, index++ * 20);
+        h = createHash('sha1');
+        filled = 0;
+      }
+    }
+    hashed += chunk.length;
+    opts.onProgress?.(hashed, st.size);
+  }
+  if (filled > 0) h.digest().copy(hashes, index++ * 20);
+  if (index !== pieceCount || hashed !== st.size) fail(`${path} changed while it was being hashed`);
+
+  const info: Record<string, unknown> = {
+    length: st.size,
+    name: opts.name ?? basename(path),
+    'piece length': pieceLength,
+    pieces: hashes,
+  };
+  if (opts.private) info.private = 1;
+  const top: Record<string, unknown> = { info, 'created by': 'STA', 'creation date': Math.floor(Date.now() / 1000) };
+  if (opts.announce) top.announce = opts.announce;
+  if (opts.announceList && opts.announceList.length > 0) {
+    top['announce-list'] = opts.announceList;
+    top.announce ??= opts.announceList[0][0];
+  }
+  if (opts.comment) top.comment = opts.comment;
+  return parseTorrent(encode(top));
+}
+
+export function magnetUri(m: Pick<Metainfo, 'infoHashHex' | 'name' | 'length' | 'announceList'>): string {
+  const parts = [`xt=urn:btih:${m.infoHashHex}`, `dn=${encodeURIComponent(m.name)}`, `xl=${m.length}`];
+  for (const tier of m.announceList) for (const url of tier) parts.push(`tr=${encodeURIComponent(url)}`);
+  return `magnet:?${parts.join('&')}`;
+}
+
+export interface Magnet {
+  infoHashHex: string;
+  name?: string;
+  trackers: string[];
+}
+
+export function parseMagnet(uri: string): Magnet {
+  if (!uri.startsWith('magnet:?')) fail('not a magnet link');
+  const params = new URLSearchParams(uri.slice('magnet:?'.length));
+  let infoHashHex: string | undefined;
+  for (const xt of params.getAll('xt')) {
+    const m = /^urn:btih:([0-9a-fA-F]{40}|[A-Za-z2-7]{32})$/.exec(xt);
+    if (!m) continue;
+    infoHashHex = m[1].length === 40 ? m[1].toLowerCase() : base32ToHex(m[1]);
+  }
+  if (!infoHashHex) fail('magnet link has no BitTorrent v1 info-hash (xt=urn:btih:…)');
+  return { infoHashHex: infoHashHex!, name: params.get('dn') ?? undefined, trackers: params.getAll('tr') };
+}
+
+function base32ToHex(s: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of s.toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2))).toString('hex');
+}

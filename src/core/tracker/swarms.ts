@@ -1,0 +1,142 @@
+// Which peers are in which torrent's swarm: the tracker's only real state.
+import { isIPv4 } from 'node:net';
+
+export interface TrackedPeer {
+  key: string; // peer id as a latin1 string
+  peerId: Buffer;
+  ip: string;
+  port: number;
+  compact: Buffer; // 6 bytes (IPv4) or 18 bytes (IPv6)
+  v6: boolean;
+  seeder: boolean;
+  lastSeen: number;
+}
+
+export function compactAddress(ip: string, port: number): Buffer {
+  if (isIPv4(ip)) {
+    const b = Buffer.allocUnsafe(6);
+    const p = ip.split('.');
+    for (let i = 0; i < 4; i++) b[i] = Number(p[i]);
+    b.writeUInt16BE(port, 4);
+    return b;
+  }
+  const b = Buffer.alloc(18);
+  const [head, tail = ''] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16) || 0, i * 2));
+  b.writeUInt16BE(port, 16);
+  return b;
+}
+
+/** One torrent's peers; an array beside the map gives O(1) removal and random sampling. */
+export class Swarm {
+  readonly byKey = new Map<string, number>();
+  readonly peers: TrackedPeer[] = [];
+  seeders = 0;
+  completed = 0; // times a peer announced `completed`
+  lastActivity = Date.now();
+
+  get leechers(): number {
+    return this.peers.length - this.seeders;
+  }
+
+  upsert(p: Omit<TrackedPeer, 'compact' | 'v6'>): TrackedPeer {
+    const at = this.byKey.get(p.key);
+    this.lastActivity = p.lastSeen;
+    if (at !== undefined) {
+      const old = this.peers[at];
+      if (old.seeder !== p.seeder) this.seeders += p.seeder ? 1 : -1;
+      if (old.ip !== p.ip || old.port !== p.port) {
+        old.compact = compactAddress(p.ip, p.port);
+        old.v6 = old.compact.length === 18;
+        old.ip = p.ip;
+        old.port = p.port;
+      }
+      old.seeder = p.seeder;
+      old.lastSeen = p.lastSeen;
+      return old;
+    }
+    const compact = compactAddress(p.ip, p.port);
+    const peer: TrackedPeer = { ...p, compact, v6: compact.length === 18 };
+    this.byKey.set(p.key, this.peers.length);
+    this.peers.push(peer);
+    if (peer.seeder) this.seeders++;
+    return peer;
+  }
+
+  remove(key: string): boolean {
+    const at = this.byKey.get(key);
+    if (at === undefined) return false;
+    const gone = this.peers[at];
+    const last = this.peers.pop()!;
+    if (last !== gone) {
+      this.peers[at] = last;
+      this.byKey.set(last.key, at);
+    }
+    this.byKey.delete(key);
+    if (gone.seeder) this.seeders--;
+    return true;
+  }
+
+  /** Up to `n` peers other than `self`, starting at a random place so load spreads. */
+  sample(n: number, selfKey: string, seederAsking: boolean): TrackedPeer[] {
+    const out: TrackedPeer[] = [];
+    const len = this.peers.length;
+    if (len === 0 || n === 0) return out;
+    const start = Math.floor(Math.random() * len);
+    for (let i = 0; i < len && out.length < n; i++) {
+      const p = this.peers[(start + i) % len];
+      if (p.key === selfKey) continue;
+      if (seederAsking && p.seeder) continue; // a seeder has nothing to get from seeders
+      out.push(p);
+    }
+    return out;
+  }
+
+  expire(olderThan: number): number {
+    let n = 0;
+    for (let i = this.peers.length - 1; i >= 0; i--) {
+      const p = this.peers[i];
+      if (p.lastSeen < olderThan) {
+        this.remove(p.key);
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+export class SwarmTable {
+  private readonly swarms = new Map<string, Swarm>();
+
+  get(infoHash: string): Swarm | undefined {
+    return this.swarms.get(infoHash);
+  }
+
+  getOrCreate(infoHash: string): Swarm {
+    let s = this.swarms.get(infoHash);
+    if (!s) this.swarms.set(infoHash, (s = new Swarm()));
+    return s;
+  }
+
+  get size(): number {
+    return this.swarms.size;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.swarms.keys();
+  }
+
+  /** Drops peers not seen since `olderThan`, and swarms left empty. */
+  expire(olderThan: number): number {
+    let n = 0;
+    for (const [k, s] of this.swarms) {
+      n += s.expire(olderThan);
+      if (s.peers.length === 0 && s.completed === 0) this.swarms.delete(k);
+      else if (s.peers.length === 0 && s.lastActivity < olderThan) this.swarms.delete(k);
+    }
+    return n;
+  }
+}
