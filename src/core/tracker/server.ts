@@ -226,11 +226,12 @@ export class TrackerServer {
     let seeder = left === 0 || event === 'completed';
     if (event === 'stopped') {
       swarm = this.swarms.get(hex);
+      const at = swarm?.byKey.get(key);
+      const wasSeeder = at !== undefined && swarm!.peers[at].seeder;
       swarm?.remove(key);
-      if (swarm && swarm.seeders === 0) {
-        const entry = this.catalog.get(hex);
-        if (entry) this.catalog.remove(hex);
-      }
+      // the last seeder leaving takes the catalog entry with it; a leecher leaving does not
+      // (a fresh entry whose seeder has not announced yet waits for the sweep)
+      if (swarm && wasSeeder && swarm.seeders === 0) this.catalog.remove(hex);
     } else {
       swarm = this.swarms.getOrCreate(hex);
       const known = swarm.byKey.get(key);
