@@ -2,10 +2,16 @@
 import { MetainfoError } from '../core/metainfo';
 import { UsageError } from './args';
 import { createCommand } from './createCommand';
+import { getCommand } from './getCommand';
+import { listCommand } from './listCommand';
+import { shareCommand } from './shareCommand';
 import { trackerCommand } from './trackerCommand';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   tracker: { run: trackerCommand, summary: 'run a tracker with a file catalog' },
+  share: { run: shareCommand, summary: 'publish files and seed them' },
+  get: { run: getCommand, summary: 'download a file (catalog name, info-hash, .torrent, magnet)' },
+  list: { run: listCommand, summary: 'list the tracker\'s catalog' },
   create: { run: createCommand, summary: 'write a .torrent for a file' },
 };
 

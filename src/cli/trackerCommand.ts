@@ -1,6 +1,7 @@
 // `sta tracker`: run the HTTP tracker with its catalog until SIGINT/SIGTERM.
 import { consoleLogger } from '../core/log';
 import { TrackerServer } from '../core/tracker/server';
+import { waitForSignal } from './signals';
 import { CommandSpec, helpText, intOption, parse } from './args';
 
 export const trackerSpec: CommandSpec = {
@@ -37,12 +38,7 @@ export async function trackerCommand(argv: string[]): Promise<number> {
   const urls = { announce: server.announceUrl, catalog: `${server.baseUrl}/catalog`, scrape: `${server.baseUrl}/scrape`, pid: process.pid };
   if (values.json) console.log(JSON.stringify(urls));
   else console.log(`STA tracker\n  announce: ${urls.announce}\n  catalog:  ${urls.catalog}\n  scrape:   ${urls.scrape}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('disconnect', stop); // forked by the extension: die with it
-  });
+  await waitForSignal();
   await server.close();
   return 0;
 }

@@ -1,0 +1,79 @@
+// Terminal rendering of engine events: a one-line progress bar on a TTY, or one JSON
+// object per line (--json) for scripts and benchmarks.
+import type { SessionProgress, TorrentSession } from '../core/session/torrentSession';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export function formatEta(s: number | undefined): string {
+  if (s === undefined) return '--:--';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.floor(s % 60);
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+export function progressLine(p: SessionProgress, width = 24): string {
+  const frac = p.length > 0 ? p.verifiedBytes / p.length : 0;
+  const filled = Math.round(frac * width);
+  const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
+  return `${p.name.slice(0, 28)} [${bar}] ${(frac * 100).toFixed(1).padStart(5)}%  ${formatBytes(p.downloadRate)}/s down  ${formatBytes(p.uploadRate)}/s up  ETA ${formatEta(p.eta)}  peers ${p.peers}  ${p.state}`;
+}
+
+export interface Reporter {
+  event(type: string, data: Record<string, unknown>): void;
+  progress(p: SessionProgress): void;
+  done(): void;
+}
+
+export function makeReporter(json: boolean): Reporter {
+  const tty = process.stderr.isTTY && !json;
+  let last = 0;
+  return {
+    event(type, data) {
+      if (json) console.log(JSON.stringify({ type, time: new Date().toISOString(), ...data }));
+      else {
+        if (tty) process.stderr.write('\r\x1b[K');
+        const text = Object.entries(data)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        console.error(`${type}: ${text}`);
+      }
+    },
+    progress(p) {
+      const now = Date.now();
+      if (json) {
+        if (now - last >= 1000 || p.state !== 'downloading') console.log(JSON.stringify({ type: 'progress', time: new Date(now).toISOString(), ...p }));
+      } else if (tty) {
+        process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+      } else if (now - last >= 5000) {
+        console.error(progressLine(p));
+      } else return;
+      last = now;
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+/** Wires a session's events to a reporter; returns a function that unsubscribes. */
+export function report(session: TorrentSession, r: Reporter): () => void {
+  const offs = [
+    session.on('progress', (p) => r.progress(p)),
+    session.on('state', (state, reason) => r.event('state', { name: session.meta.name, infoHash: session.infoHashHex, state, ...(reason ? { reason } : {}) })),
+    session.on('peerAdded', (address) => r.event('peer-added', { address })),
+    session.on('peerRemoved', (address, reason) => r.event('peer-removed', { address, reason })),
+    session.on('peerBanned', (address, reason) => r.event('peer-banned', { address, reason })),
+    session.on('warning', (message) => r.event('warning', { message })),
+    session.on('done', (path) => r.event('done', { name: session.meta.name, infoHash: session.infoHashHex, path })),
+  ];
+  return () => offs.forEach((off) => off());
+}

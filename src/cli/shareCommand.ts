@@ -1,0 +1,75 @@
+// `sta share PATH...`: publish files (or every shareable file in folders) and seed them until interrupted.
+import { promises as fsp } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Engine } from '../core/engine';
+import { consoleLogger } from '../core/log';
+import { DEFAULT_EXCLUDES, Repository, SharedFile } from '../core/repository';
+import { announceUrlOf } from '../core/tracker/client';
+import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
+import { makeReporter, report } from './progress';
+import { waitForSignal } from './signals';
+
+export const shareSpec: CommandSpec = {
+  name: 'share',
+  summary: 'Publish files to the tracker\'s catalog and seed them until interrupted (Ctrl-C).',
+  usage: 'share PATH... --tracker URL [--host ADDR] [--port N]',
+  options: {
+    tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable)' },
+    host: { type: 'string', default: '0.0.0.0', arg: 'ADDR', help: 'address to accept peers on' },
+    port: { type: 'string', default: '0', arg: 'N', help: 'peer port (0 = any free port)' },
+    exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults)' },
+    'upload-slots': { type: 'string', arg: 'N', help: 'peers served at once (default 8)' },
+    json: { type: 'boolean', default: false, help: 'one JSON event per line on stdout' },
+    verbose: { type: 'boolean', short: 'v', default: false, help: 'log more' },
+  },
+};
+
+export async function shareCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(shareSpec, argv);
+  if (values.help) return void console.log(helpText(shareSpec)), 0;
+  if (positionals.length === 0) throw new UsageError(`sta share needs at least one PATH\n\n${helpText(shareSpec)}`);
+  const trackers: string[] = (values.tracker ?? []).map(announceUrlOf);
+  if (trackers.length === 0) throw new UsageError('sta share needs --tracker URL');
+  const reporter = makeReporter(values.json);
+  const engine = new Engine({
+    host: values.host,
+    port: intOption(values, 'port', 0, 65535),
+    trackers,
+    uploadSlots: intOption(values, 'upload-slots', 1, 64),
+    logger: consoleLogger('', values.verbose),
+    localAddress: values.host === '127.0.0.1' ? '127.0.0.1' : undefined,
+  });
+  const port = await engine.listen();
+  reporter.event('listening', { host: values.host, port, peerId: engine.peerId.toString('hex') });
+  const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sta', 'metainfo');
+  let count = 0;
+  for (const p of positionals) {
+    const abs = resolve(p);
+    const st = await fsp.stat(abs).catch(() => undefined);
+    if (!st) throw new UsageError(`${p}: no such file or folder`);
+    const root = st.isDirectory() ? abs : dirname(abs);
+    const repo = new Repository({ root, cacheDir, excludes: [...DEFAULT_EXCLUDES, ...(values.exclude ?? [])] });
+    let files: SharedFile[];
+    if (st.isDirectory()) files = await repo.scan();
+    else if (st.size === 0) {
+      reporter.event('skipped', { path: abs, reason: 'empty file' });
+      continue;
+    } else files = [{ path: abs, relPath: basename(abs), size: st.size, mtimeMs: st.mtimeMs }];
+    for (const f of files) {
+      const meta = await repo.metainfo(f, trackers);
+      const session = await engine.seed(f.path, { meta, catalogPath: f.relPath });
+      report(session, { ...reporter, progress: () => {} });
+      reporter.event('sharing', { path: f.path, name: meta.name, infoHash: meta.infoHashHex, length: meta.length });
+      count++;
+    }
+  }
+  if (count === 0) {
+    await engine.close();
+    throw new UsageError('nothing to share (empty files and excluded files are skipped)');
+  }
+  await waitForSignal();
+  reporter.event('stopping', {});
+  await engine.close();
+  return 0;
+}

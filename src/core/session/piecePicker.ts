@@ -1,0 +1,161 @@
+// Which block to ask for next: partial pieces first, then a few random pieces, then the
+// rarest; endgame duplicates only once every missing block is already asked for.
+import { Bitfield } from '../bitfield';
+import { Metainfo, pieceSize } from '../metainfo';
+import { BlockRequest } from '../wire/peerConnection';
+import { BLOCK_SIZE } from '../wire/messages';
+
+/** libtorrent picks its first 4 pieces at random so new peers soon have something to trade */
+const RANDOM_FIRST = 4;
+/** most outstanding requests for one block in endgame */
+const ENDGAME_DUPLICATES = 2;
+
+export class ActivePiece {
+  readonly blocks: number;
+  readonly pending: Uint8Array; // outstanding requests per block
+  readonly received: Uint8Array;
+  receivedCount = 0;
+  /** peers (by key) that supplied blocks, for banning on a bad hash */
+  readonly contributors = new Set<string>();
+
+  constructor(readonly index: number, readonly size: number, readonly buf: Buffer) {
+    this.blocks = Math.ceil(size / BLOCK_SIZE);
+    this.pending = new Uint8Array(this.blocks);
+    this.received = new Uint8Array(this.blocks);
+  }
+
+  blockLength(b: number): number {
+    return b === this.blocks - 1 ? this.size - b * BLOCK_SIZE : BLOCK_SIZE;
+  }
+}
+
+export class PiecePicker {
+  readonly availability: Uint16Array;
+  readonly active = new Map<number, ActivePiece>();
+  /** complete pieces waiting for their hash check and write */
+  readonly verifying = new Set<number>();
+  private readonly meta: Metainfo;
+
+  constructor(meta: Metainfo, readonly have: Bitfield, private readonly allocate: (size: number) => Buffer) {
+    this.meta = meta;
+    this.availability = new Uint16Array(meta.pieceCount);
+  }
+
+  peerBitfield(bits: Bitfield, sign: 1 | -1): void {
+    const a = this.availability;
+    for (let i = 0; i < a.length; i++) if (bits.has(i)) a[i] += sign;
+  }
+
+  peerHave(index: number): void {
+    this.availability[index]++;
+  }
+
+  /** Does this peer have a piece we still need? */
+  wants(peer: Bitfield): boolean {
+    for (let i = 0; i < this.meta.pieceCount; i++) if (!this.have.has(i) && peer.has(i)) return true;
+    return false;
+  }
+
+  private missing(i: number): boolean {
+    return !this.have.has(i) && !this.verifying.has(i) && !this.active.has(i);
+  }
+
+  /** Up to `n` block requests for a peer with have-set `peer`; `canStart` bounds memory. */
+  next(peer: Bitfield, n: number, canStart: () => boolean, alreadyAsked: (index: number, begin: number) => boolean): BlockRequest[] {
+    const out: BlockRequest[] = [];
+    // 1. finish what is started
+    for (const p of this.active.values()) {
+      if (out.length >= n) return out;
+      if (!peer.has(p.index)) continue;
+      this.take(p, peer, n, out, 0, alreadyAsked);
+    }
+    // 2. start new pieces
+    while (out.length < n && canStart()) {
+      const index = this.pickNew(peer);
+      if (index < 0) break;
+      const size = pieceSize(this.meta, index);
+      const p = new ActivePiece(index, size, this.allocate(size));
+      this.active.set(index, p);
+      this.take(p, peer, n, out, 0, alreadyAsked);
+    }
+    // 3. endgame: everything is asked for; ask again where a block is still pending
+    if (out.length === 0 && this.inEndgame()) {
+      for (const p of this.active.values()) {
+        if (out.length >= n) break;
+        if (peer.has(p.index)) this.take(p, peer, n, out, ENDGAME_DUPLICATES - 1, alreadyAsked);
+      }
+    }
+    return out;
+  }
+
+  private take(p: ActivePiece, _peer: Bitfield, n: number, out: BlockRequest[], maxPending: number, alreadyAsked: (index: number, begin: number) => boolean): void {
+    for (let b = 0; b < p.blocks && out.length < n; b++) {
+      if (p.received[b] || p.pending[b] > maxPending) continue;
+      const begin = b * BLOCK_SIZE;
+      if (maxPending > 0 && alreadyAsked(p.index, begin)) continue;
+      p.pending[b]++;
+      out.push({ index: p.index, begin, length: p.blockLength(b) });
+    }
+  }
+
+  inEndgame(): boolean {
+    for (let i = 0; i < this.meta.pieceCount; i++) if (this.missing(i)) return false;
+    for (const p of this.active.values()) for (let b = 0; b < p.blocks; b++) if (!p.received[b] && p.pending[b] === 0) return false;
+    return true;
+  }
+
+  private pickNew(peer: Bitfield): number {
+    const count = this.meta.pieceCount;
+    const start = Math.floor(Math.random() * count);
+    const random = this.have.count + this.verifying.size < RANDOM_FIRST;
+    let best = -1;
+    let bestAvail = Infinity;
+    for (let k = 0; k < count; k++) {
+      const i = (start + k) % count;
+      if (!peer.has(i) || !this.missing(i)) continue;
+      if (random) return i;
+      const a = this.availability[i];
+      if (a < bestAvail) {
+        best = i;
+        bestAvail = a;
+        if (a <= 1) break;
+      }
+    }
+    return best;
+  }
+
+  /** A requested block is no longer coming (cancelled, choked, peer gone, timed out). */
+  release(index: number, begin: number): void {
+    const p = this.active.get(index);
+    if (!p) return;
+    const b = begin / BLOCK_SIZE;
+    if (p.pending[b] > 0) p.pending[b]--;
+  }
+
+  /**
+   * Stores a block. Returns the piece when it is complete (and moves it to `verifying`),
+   * 'dup' for a block we already had, undefined otherwise.
+   */
+  block(index: number, begin: number, data: Buffer, from: string): ActivePiece | 'dup' | undefined {
+    const p = this.active.get(index);
+    if (!p) return 'dup';
+    const b = begin / BLOCK_SIZE;
+    if (p.received[b]) return 'dup';
+    if (data.length !== p.blockLength(b)) return 'dup';
+    data.copy(p.buf, begin);
+    p.received[b] = 1;
+    if (p.pending[b] > 0) p.pending[b]--;
+    p.receivedCount++;
+    p.contributors.add(from);
+    if (p.receivedCount < p.blocks) return undefined;
+    this.active.delete(index);
+    this.verifying.add(index);
+    return p;
+  }
+
+  get activeBytes(): number {
+    let n = 0;
+    for (const p of this.active.values()) n += p.size;
+    return n;
+  }
+}

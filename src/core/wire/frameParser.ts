@@ -1,0 +1,144 @@
+// Splits a peer's byte stream into the handshake and length-prefixed frames. Chunks are
+// queued, not concatenated, so a frame is copied at most once (and not at all when it
+// sits inside one chunk); every length is checked against its message id before the
+// bytes are buffered.
+import { BLOCK_SIZE, HANDSHAKE_LENGTH, Msg, PROTOCOL } from './messages';
+
+export class ProtocolError extends Error {}
+
+export interface Frame {
+  id: number; // -1 for keep-alive
+  payload: Buffer; // without the id byte
+}
+
+/** Largest frame before the torrent is known, and ever (a piece of one 16 KiB block + header). */
+const MAX_FRAME = 1 + 8 + BLOCK_SIZE;
+
+export class FrameParser {
+  private chunks: Buffer[] = [];
+  private offset = 0; // read position inside chunks[0]
+  private buffered = 0;
+  private handshakeDone = false;
+  /** set once the torrent is known; bounds the bitfield length */
+  pieceCount = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** The 68-byte handshake, or undefined until it has arrived. */
+  readHandshake(): { reserved: Buffer; infoHash: Buffer; peerId: Buffer } | undefined {
+    if (this.handshakeDone) throw new Error('handshake already read');
+    if (this.buffered >= 1) {
+      const first = this.peek(Math.min(this.buffered, PROTOCOL.length));
+      if (!PROTOCOL.subarray(0, first.length).equals(first)) throw new ProtocolError('not a BitTorrent handshake');
+    }
+    if (this.buffered < HANDSHAKE_LENGTH) return undefined;
+    const h = this.take(HANDSHAKE_LENGTH);
+    this.handshakeDone = true;
+    return { reserved: h.subarray(20, 28), infoHash: h.subarray(28, 48), peerId: h.subarray(48, 68) };
+  }
+
+  /** Next complete frame, undefined if more bytes are needed; throws ProtocolError on a bad frame. */
+  next(): Frame | undefined {
+    if (this.buffered < 4) return undefined;
+    const head = this.peek(Math.min(5, this.buffered));
+    const len = head.readUInt32BE(0);
+    if (len === 0) {
+      this.skip(4);
+      return { id: -1, payload: EMPTY };
+    }
+    if (len > MAX_FRAME && !(this.pieceCount > 0 && len === 1 + Math.ceil(this.pieceCount / 8))) {
+      throw new ProtocolError(`frame of ${len} bytes is over the ${MAX_FRAME}-byte limit`);
+    }
+    if (head.length < 5) return undefined;
+    checkLength(head[4], len, this.pieceCount);
+    if (this.buffered < 4 + len) return undefined;
+    this.skip(5);
+    return { id: head[4], payload: this.take(len - 1) };
+  }
+
+  private peek(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
+    return this.copyOut(n, false);
+  }
+
+  private take(n: number): Buffer {
+    if (n === 0) return EMPTY;
+    const first = this.chunks[0];
+    if (first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n);
+      this.skip(n);
+      return out;
+    }
+    return this.copyOut(n, true);
+  }
+
+  private skip(n: number): void {
+    this.buffered -= n;
+    while (n > 0) {
+      const first = this.chunks[0];
+      const avail = first.length - this.offset;
+      if (avail > n) {
+        this.offset += n;
+        return;
+      }
+      n -= avail;
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  private copyOut(n: number, consume: boolean): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    let i = 0;
+    let off = this.offset;
+    while (filled < n) {
+      const c = this.chunks[i];
+      const take = Math.min(c.length - off, n - filled);
+      c.copy(out, filled, off, off + take);
+      filled += take;
+      i++;
+      off = 0;
+    }
+    if (consume) this.skip(n);
+    return out;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function checkLength(id: number, len: number, pieceCount: number): void {
+  const exact = (want: number) => {
+    if (len !== want) throw new ProtocolError(`message ${id} with length ${len} (must be ${want})`);
+  };
+  switch (id) {
+    case Msg.Choke:
+    case Msg.Unchoke:
+    case Msg.Interested:
+    case Msg.NotInterested:
+      return exact(1);
+    case Msg.Have:
+      return exact(5);
+    case Msg.Bitfield:
+      if (pieceCount === 0) throw new ProtocolError('bitfield before the torrent is known');
+      return exact(1 + Math.ceil(pieceCount / 8));
+    case Msg.Request:
+    case Msg.Cancel:
+      return exact(13);
+    case Msg.Piece:
+      if (len < 10 || len > 9 + BLOCK_SIZE) throw new ProtocolError(`piece message of ${len} bytes (blocks are 1..${BLOCK_SIZE})`);
+      return;
+    case Msg.Port:
+      return exact(3);
+    default:
+      throw new ProtocolError(`unknown message id ${id}`);
+  }
+}

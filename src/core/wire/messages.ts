@@ -1,0 +1,90 @@
+// BEP 3 peer wire messages: ids, exact lengths, and encoders.
+import { randomFillSync } from 'node:crypto';
+export const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1');
+export const HANDSHAKE_LENGTH = 68;
+export const BLOCK_SIZE = 16 * 1024;
+
+export const enum Msg {
+  Choke = 0,
+  Unchoke = 1,
+  Interested = 2,
+  NotInterested = 3,
+  Have = 4,
+  Bitfield = 5,
+  Request = 6,
+  Piece = 7,
+  Cancel = 8,
+  Port = 9,
+}
+
+export function handshake(infoHash: Buffer, peerId: Buffer): Buffer {
+  const b = Buffer.alloc(HANDSHAKE_LENGTH);
+  PROTOCOL.copy(b, 0);
+  // reserved bytes stay zero: we implement no extensions, so peers send none
+  infoHash.copy(b, 28);
+  peerId.copy(b, 48);
+  return b;
+}
+
+export const KEEP_ALIVE = Buffer.alloc(4);
+
+const simple = (id: number): Buffer => {
+  const b = Buffer.alloc(5);
+  b.writeUInt32BE(1, 0);
+  b[4] = id;
+  return b;
+};
+export const CHOKE = simple(Msg.Choke);
+export const UNCHOKE = simple(Msg.Unchoke);
+export const INTERESTED = simple(Msg.Interested);
+export const NOT_INTERESTED = simple(Msg.NotInterested);
+
+export function have(index: number): Buffer {
+  const b = Buffer.alloc(9);
+  b.writeUInt32BE(5, 0);
+  b[4] = Msg.Have;
+  b.writeUInt32BE(index, 5);
+  return b;
+}
+
+export function bitfield(bits: Buffer): Buffer {
+  const b = Buffer.alloc(5 + bits.length);
+  b.writeUInt32BE(1 + bits.length, 0);
+  b[4] = Msg.Bitfield;
+  bits.copy(b, 5);
+  return b;
+}
+
+function triple(id: number, index: number, begin: number, length: number): Buffer {
+  const b = Buffer.alloc(17);
+  b.writeUInt32BE(13, 0);
+  b[4] = id;
+  b.writeUInt32BE(index, 5);
+  b.writeUInt32BE(begin, 9);
+  b.writeUInt32BE(length, 13);
+  return b;
+}
+
+export const request = (index: number, begin: number, length: number) => triple(Msg.Request, index, begin, length);
+export const cancel = (index: number, begin: number, length: number) => triple(Msg.Cancel, index, begin, length);
+
+/** Header of a piece message; the block follows it on the socket without a copy. */
+export function pieceHeader(index: number, begin: number, blockLength: number): Buffer {
+  const b = Buffer.alloc(13);
+  b.writeUInt32BE(9 + blockLength, 0);
+  b[4] = Msg.Piece;
+  b.writeUInt32BE(index, 5);
+  b.writeUInt32BE(begin, 9);
+  return b;
+}
+
+/**
+ * BEP 20 peer id: "-ST0100-" + 12 random bytes. "ST" is not in BEP 20's list of client codes
+ * (it names SymTorrent in some unofficial lists, which is long dead).
+ */
+export function makePeerId(version = '0100'): Buffer {
+  const id = Buffer.alloc(20);
+  id.write(`-ST${version}-`, 0, 'latin1');
+  randomFillSync(id, 8, 12);
+  return id;
+}

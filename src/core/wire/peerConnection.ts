@@ -1,0 +1,299 @@
+// One BitTorrent conversation with one peer over one socket: handshake, the four
+// choke/interest flags, the peer's have-set, our outstanding requests and theirs.
+// Swarm-level decisions (what to request, whom to unchoke) live in the session.
+import type { Socket } from 'node:net';
+import { Bitfield } from '../bitfield';
+import { TypedEmitter } from '../events';
+import { FrameParser, ProtocolError } from './frameParser';
+import * as M from './messages';
+
+export interface BlockRequest {
+  index: number;
+  begin: number;
+  length: number;
+}
+
+export type PeerEvents = {
+  /** handshake done; for incoming connections the session attaches here */
+  ready: [];
+  /** the peer's whole have-set, replacing `previous` */
+  bitfield: [previous: Bitfield];
+  have: [index: number];
+  choke: [];
+  unchoke: [];
+  interested: [];
+  notInterested: [];
+  request: [req: BlockRequest];
+  cancel: [req: BlockRequest];
+  block: [index: number, begin: number, data: Buffer];
+  /** our requests the peer dropped (it choked us): the session re-queues them */
+  dropped: [reqs: BlockRequest[]];
+  close: [reason: string];
+};
+
+export interface PeerConnectionOptions {
+  ourPeerId: Buffer;
+  /** outgoing: the torrent we want; incoming: undefined until the peer names one */
+  infoHash?: Buffer;
+  /** incoming: which torrents we serve (info-hash → piece count); undefined refuses it */
+  resolve?: (infoHash: Buffer) => number | undefined;
+  pieceCount?: number;
+  handshakeTimeoutMs?: number;
+  /** a peer silent this long is dead */
+  idleTimeoutMs?: number;
+  maxIncomingRequests?: number;
+}
+
+export const blockKey = (index: number, begin: number): number => index * 8192 + begin / M.BLOCK_SIZE;
+
+export class PeerConnection extends TypedEmitter<PeerEvents> {
+  readonly address: string;
+  readonly outgoing: boolean;
+  infoHash?: Buffer;
+  peerId?: Buffer;
+  have?: Bitfield;
+  amChoking = true;
+  amInterested = false;
+  peerChoking = true;
+  peerInterested = false;
+  closed = false;
+  closeReason = '';
+  /** payload bytes, for rates and accounting */
+  downloaded = 0;
+  uploaded = 0;
+  lastBlockAt = Date.now();
+  readonly connectedAt = Date.now();
+  /** our requests in flight, by blockKey */
+  readonly requests = new Map<number, BlockRequest & { sentAt: number }>();
+  /** the peer's requests waiting to be served */
+  readonly incoming: BlockRequest[] = [];
+
+  private readonly parser = new FrameParser();
+  private readonly opts: PeerConnectionOptions;
+  private handshaken = false;
+  private lastReceived = Date.now();
+  private lastSent = Date.now();
+  private timer?: NodeJS.Timeout;
+  private pieceCount = 0;
+  private readonly recentlyCancelled = new Set<number>();
+
+  constructor(readonly socket: Socket, opts: PeerConnectionOptions & { outgoing: boolean }) {
+    super();
+    this.opts = opts;
+    this.outgoing = opts.outgoing;
+    this.infoHash = opts.infoHash;
+    this.address = `${socket.remoteAddress?.replace(/^::ffff:/, '')}:${socket.remotePort}`;
+    if (opts.pieceCount) this.setPieceCount(opts.pieceCount);
+    socket.setNoDelay(true);
+    socket.on('data', (c: Buffer) => this.onData(c));
+    socket.on('error', (e) => this.close(`socket error: ${e.message}`));
+    socket.on('close', () => this.close('connection closed by peer'));
+    socket.on('end', () => this.close('connection ended by peer'));
+    if (this.outgoing && this.infoHash) this.send(M.handshake(this.infoHash, opts.ourPeerId));
+    const handshakeTimeout = opts.handshakeTimeoutMs ?? 15_000;
+    this.timer = setInterval(() => this.tick(handshakeTimeout), 5_000);
+    this.timer.unref();
+  }
+
+  get ready(): boolean {
+    return this.handshaken && !this.closed;
+  }
+
+  private setPieceCount(n: number): void {
+    this.pieceCount = n;
+    this.parser.pieceCount = n;
+    this.have = new Bitfield(n);
+  }
+
+  private tick(handshakeTimeout: number): void {
+    const now = Date.now();
+    if (!this.handshaken && now - this.connectedAt > handshakeTimeout) return this.close('handshake timed out');
+    if (now - this.lastReceived > (this.opts.idleTimeoutMs ?? 150_000)) return this.close('peer silent for too long');
+    // keep-alive after a minute of silence on our side, never more often
+    if (this.handshaken && now - this.lastSent > 60_000) this.send(M.KEEP_ALIVE);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastReceived = Date.now();
+    this.parser.push(chunk);
+    try {
+      if (!this.handshaken && !this.readHandshake()) return;
+      for (let f = this.parser.next(); f && !this.closed; f = this.parser.next()) this.onFrame(f.id, f.payload);
+    } catch (e) {
+      this.close(e instanceof ProtocolError ? e.message : `internal error: ${(e as Error).message}`);
+    }
+  }
+
+  private readHandshake(): boolean {
+    const h = this.parser.readHandshake();
+    if (!h) return false;
+    if (this.infoHash) {
+      if (!h.infoHash.equals(this.infoHash)) throw new ProtocolError('handshake for another torrent');
+    } else {
+      const count = this.opts.resolve?.(h.infoHash);
+      if (count === undefined) throw new ProtocolError(`handshake for unknown torrent ${h.infoHash.toString('hex')}`);
+      this.infoHash = Buffer.from(h.infoHash);
+      this.setPieceCount(count);
+    }
+    if (h.peerId.equals(this.opts.ourPeerId)) throw new ProtocolError('connected to ourselves');
+    this.peerId = Buffer.from(h.peerId);
+    if (!this.outgoing) this.send(M.handshake(this.infoHash!, this.opts.ourPeerId));
+    this.handshaken = true;
+    this.emit('ready');
+    return true;
+  }
+
+  private onFrame(id: number, p: Buffer): void {
+    switch (id) {
+      case -1:
+        return;
+      case M.Msg.Choke:
+        if (this.peerChoking) return;
+        this.peerChoking = true;
+        this.dropRequests();
+        return this.emit('choke');
+      case M.Msg.Unchoke:
+        if (!this.peerChoking) return;
+        this.peerChoking = false;
+        return this.emit('unchoke');
+      case M.Msg.Interested:
+        if (this.peerInterested) return;
+        this.peerInterested = true;
+        return this.emit('interested');
+      case M.Msg.NotInterested:
+        if (!this.peerInterested) return;
+        this.peerInterested = false;
+        return this.emit('notInterested');
+      case M.Msg.Have: {
+        const i = p.readUInt32BE(0);
+        if (i >= this.pieceCount) throw new ProtocolError(`have ${i} beyond the ${this.pieceCount} pieces`);
+        if (this.have!.set(i)) this.emit('have', i);
+        return;
+      }
+      case M.Msg.Bitfield: {
+        if (!Bitfield.isValid(p, this.pieceCount)) throw new ProtocolError('bitfield has spare bits set');
+        // a late bitfield of the right size (aria2 sends one) replaces the have-set
+        const previous = this.have!;
+        this.have = new Bitfield(this.pieceCount, p);
+        return this.emit('bitfield', previous);
+      }
+      case M.Msg.Request:
+      case M.Msg.Cancel: {
+        const req = { index: p.readUInt32BE(0), begin: p.readUInt32BE(4), length: p.readUInt32BE(8) };
+        if (id === M.Msg.Cancel) {
+          const at = this.incoming.findIndex((r) => r.index === req.index && r.begin === req.begin && r.length === req.length);
+          if (at >= 0) this.incoming.splice(at, 1);
+          return this.emit('cancel', req);
+        }
+        if (req.length === 0 || req.length > M.BLOCK_SIZE) throw new ProtocolError(`request of ${req.length} bytes (at most ${M.BLOCK_SIZE})`);
+        if (req.index >= this.pieceCount) throw new ProtocolError(`request for piece ${req.index} of ${this.pieceCount}`);
+        if (this.amChoking) return; // BEP 3: requests while choked are ignored
+        if (this.incoming.length >= (this.opts.maxIncomingRequests ?? 2000)) throw new ProtocolError('too many outstanding requests');
+        this.incoming.push(req);
+        return this.emit('request', req);
+      }
+      case M.Msg.Piece: {
+        const index = p.readUInt32BE(0);
+        const begin = p.readUInt32BE(4);
+        const data = p.subarray(8);
+        const key = begin % M.BLOCK_SIZE === 0 ? blockKey(index, begin) : -1;
+        const req = this.requests.get(key);
+        if (!req || req.index !== index || req.begin !== begin || req.length !== data.length) {
+          if (this.recentlyCancelled.has(key)) return; // crossed our cancel or choke on the wire
+          throw new ProtocolError(`unsolicited block ${index}:${begin}+${data.length}`);
+        }
+        this.requests.delete(key);
+        this.downloaded += data.length;
+        this.lastBlockAt = Date.now();
+        return this.emit('block', index, begin, data);
+      }
+      case M.Msg.Port:
+        return; // DHT port: we run no DHT
+    }
+  }
+
+  private dropRequests(): void {
+    if (this.requests.size === 0) return;
+    const reqs = [...this.requests.values()];
+    for (const k of this.requests.keys()) this.rememberCancelled(k);
+    this.requests.clear();
+    this.emit('dropped', reqs);
+  }
+
+  private rememberCancelled(key: number): void {
+    this.recentlyCancelled.add(key);
+    if (this.recentlyCancelled.size > 4096) this.recentlyCancelled.delete(this.recentlyCancelled.values().next().value!);
+  }
+
+  // ---- sending ----
+
+  private send(buf: Buffer): boolean {
+    if (this.closed) return false;
+    this.lastSent = Date.now();
+    return this.socket.write(buf);
+  }
+
+  sendBitfield(bits: Bitfield): void {
+    if (bits.count > 0) this.send(M.bitfield(bits.buffer));
+  }
+
+  sendHave(index: number): void {
+    this.send(M.have(index));
+  }
+
+  choke(): void {
+    if (this.amChoking) return;
+    this.amChoking = true;
+    this.incoming.length = 0; // BEP 3: a choke discards their pending requests
+    this.send(M.CHOKE);
+  }
+
+  unchoke(): void {
+    if (!this.amChoking) return;
+    this.amChoking = false;
+    this.send(M.UNCHOKE);
+  }
+
+  interested(want: boolean): void {
+    if (this.amInterested === want) return;
+    this.amInterested = want;
+    this.send(want ? M.INTERESTED : M.NOT_INTERESTED);
+  }
+
+  request(index: number, begin: number, length: number): void {
+    this.requests.set(blockKey(index, begin), { index, begin, length, sentAt: Date.now() });
+    this.send(M.request(index, begin, length));
+  }
+
+  cancel(index: number, begin: number, length: number): void {
+    const key = blockKey(index, begin);
+    if (!this.requests.delete(key)) return;
+    this.rememberCancelled(key);
+    this.send(M.cancel(index, begin, length));
+  }
+
+  /** Serves a block; false when the socket's buffer is full (wait for 'drain'). */
+  sendBlock(index: number, begin: number, data: Buffer): boolean {
+    if (this.closed) return false;
+    this.uploaded += data.length;
+    this.send(M.pieceHeader(index, begin, data.length));
+    return this.send(data);
+  }
+
+  get writeBacklog(): number {
+    return this.socket.writableLength;
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    if (this.timer) clearInterval(this.timer);
+    this.socket.destroy();
+    const dropped = [...this.requests.values()];
+    this.requests.clear();
+    if (dropped.length > 0) this.emit('dropped', dropped);
+    this.emit('close', reason);
+  }
+}
