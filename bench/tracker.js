@@ -185,6 +185,8 @@ async function measure(o, target, mode, files, round) {
     valid,
     seconds: Math.round(seconds * 100) / 100,
     serverCpuPercent: Math.round((cpu / seconds) * 100),
+    // less sensitive than announces/s to what else shares the CPU (wrk, other jobs)
+    serverCpuUsPerAnnounce: Math.round((cpu / r.ok) * 1e6),
     latencyP50Ms: r.latency_p50_us / 1000,
     latencyP99Ms: r.latency_p99_us / 1000,
   };
@@ -205,6 +207,7 @@ async function main() {
   for (const cmd of ['wrk', 'opentracker']) if (!which(cmd)) throw new Error(`${cmd} is not installed (see /work/shared/interop.md)`);
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js is missing: run `node esbuild.js --production` (npm run bench:tracker does)');
 
+  const loadBefore = os.loadavg();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-bench-tracker-'));
   fs.chmodSync(tmp, 0o755); // opentracker chroots here and drops to nobody
   const cleanup = () => {
@@ -260,7 +263,7 @@ async function main() {
         const r = await measure(o, t, mode, files, round);
         runs.push(r);
         const flag = r.valid ? '' : '  INVALID (too many errors)';
-        console.log(`  round ${round} ${t.name.padEnd(11)} ${mode.padEnd(9)} ${String(r.announcesPerSec).padStart(7)}/s  errors ${r.errors}  server CPU ${r.serverCpuPercent}%${flag}`);
+        console.log(`  round ${round} ${t.name.padEnd(11)} ${mode.padEnd(9)} ${String(r.announcesPerSec).padStart(7)}/s  errors ${r.errors}  server CPU ${r.serverCpuPercent}% (${r.serverCpuUsPerAnnounce} us/announce)${flag}`);
       }
     }
     const staRss = rssMiB(sta.pid);
@@ -276,6 +279,7 @@ async function main() {
         runs: mine.length,
         errors: mine.reduce((n, r) => n + r.errors, 0),
         serverCpuPercent: median(mine.map((r) => r.serverCpuPercent)),
+        serverCpuUsPerAnnounce: median(valid.map((r) => r.serverCpuUsPerAnnounce)),
         latencyP99Ms: median(mine.map((r) => r.latencyP99Ms)),
       };
     });
@@ -283,16 +287,17 @@ async function main() {
     for (const s of summary) s.ratioToOpentrackerClose = Math.round((s.announcesPerSec / base) * 100) / 100;
 
     console.log('');
-    console.log('| target      | mode      | announces/s | errors | valid runs | server CPU | p99 ms | STA/opentracker (close) |');
-    console.log('|-------------|-----------|-------------|--------|------------|------------|--------|-------------------------|');
+    console.log('| target      | mode      | announces/s | errors | valid runs | server CPU | CPU us/announce | p99 ms | STA/opentracker (close) |');
+    console.log('|-------------|-----------|-------------|--------|------------|------------|-----------------|--------|-------------------------|');
     for (const s of summary) {
       const ratio = s.target === 'opentracker' ? '1.00 (baseline)' : `${s.ratioToOpentrackerClose.toFixed(2)}x${s.mode === 'keepalive' ? ' (keep-alive vs close)' : ''}`;
       console.log(
-        `| ${s.target.padEnd(11)} | ${s.mode.padEnd(9)} | ${String(s.announcesPerSec).padStart(11)} | ${String(s.errors).padStart(6)} | ${`${s.validRuns}/${s.runs}`.padStart(10)} | ${`${s.serverCpuPercent}%`.padStart(10)} | ${String(s.latencyP99Ms).padStart(6)} | ${ratio.padEnd(23)} |`,
+        `| ${s.target.padEnd(11)} | ${s.mode.padEnd(9)} | ${String(s.announcesPerSec).padStart(11)} | ${String(s.errors).padStart(6)} | ${`${s.validRuns}/${s.runs}`.padStart(10)} | ${`${s.serverCpuPercent}%`.padStart(10)} | ${String(s.serverCpuUsPerAnnounce).padStart(15)} | ${String(s.latencyP99Ms).padStart(6)} | ${ratio.padEnd(23)} |`,
       );
     }
     console.log('');
     console.log(`announces/s = median over valid runs of successful (200, no "failure reason") responses per second; STA RSS after the run: ${staRss} MiB.`);
+    console.log(`load average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')}${loadBefore[0] > 0.5 ? ' (other jobs were running: expect noise)' : ''}`);
     console.log(`caveat: this machine has ${os.cpus().length} cores and wrk (${o.threads} threads, Lua per request) runs on them too, so every`);
     console.log('figure is "tracker + load generator sharing the CPU", not the tracker alone; compare ratios from the same run.');
     console.log('opentracker answers one request per connection (no keep-alive), so the keep-alive row has no like-for-like baseline;');
@@ -300,7 +305,7 @@ async function main() {
 
     const result = {
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore },
       options: o,
       caveat: 'wrk shares the CPU with the tracker under test; figures are for tracker + load generator on one machine',
       summary,
