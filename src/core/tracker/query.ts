@@ -54,7 +54,9 @@ export function parseQuery(query: string, maxParams = 200): Map<string, Buffer[]
 
 export function one(params: Map<string, Buffer[]>, key: string): Buffer | undefined {
   const v = params.get(key);
-  if (v && v.length > 1 && key !== 'info_hash') throw new QueryError(`${key} given more than once`);
+  // every single-valued parameter, info_hash too: an announce naming two torrents is ambiguous
+  // (scrape reads its several info_hash values with params.get, not here)
+  if (v && v.length > 1) throw new QueryError(`${key} given more than once`);
   return v?.[0];
 }
 

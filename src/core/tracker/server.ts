@@ -66,10 +66,14 @@ export class TrackerServer {
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
     this.server.keepAliveTimeout = 15_000;
-    this.server.on('clientError', (err, socket) => {
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.badLog.line(`bad HTTP from ${(socket as import('node:net').Socket).remoteAddress}: ${err.message}`);
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+      if (!socket.writable) return void socket.destroy();
+      // unparseable HTTP still gets a reason a BitTorrent client can show (431: head too long)
+      const big = err.code === 'HPE_HEADER_OVERFLOW';
+      const body = encode({ 'failure reason': big ? 'request head longer than 16 KiB' : `malformed HTTP request (${err.code ?? 'parse error'})` });
+      const head = `HTTP/1.1 ${big ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`;
+      socket.end(Buffer.concat([Buffer.from(head), body]));
     });
   }
 
@@ -323,24 +327,31 @@ export class TrackerServer {
     const params = parseQuery(query);
     const declared = Number(req.headers['content-length'] ?? NaN);
     const max = this.opts.maxTorrentBytes;
-    if (declared > max) throw new HttpError(413, `a .torrent may be at most ${max} bytes`);
+    const tooBig = () => new HttpError(413, `a .torrent may be at most ${max} bytes`);
+    // An oversized body is read and dropped up to `linger` bytes before the 413 goes out:
+    // closing a socket with unread bytes sends a TCP reset, which can destroy the answer
+    // before the client reads it. Beyond `linger` the connection is cut.
+    const linger = 4 * max;
+    if (declared > linger) throw tooBig();
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
-      if (size > max) {
+      if (size > linger) {
         failed = true;
-        this.fail(req, res, '/catalog', new HttpError(413, `a .torrent may be at most ${max} bytes`));
+        this.fail(req, res, '/catalog', tooBig());
         req.destroy();
         return;
       }
-      chunks.push(c);
+      if (size > max) chunks.length = 0;
+      else chunks.push(c);
     });
     req.on('error', () => {});
     req.on('end', () => {
       if (failed) return;
+      if (size > max) return this.fail(req, res, '/catalog', tooBig());
       try {
         let meta;
         try {
