@@ -54,3 +54,15 @@ export function intOption(values: Record<string, any>, name: string, min: number
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${raw}"`);
   return n;
 }
+
+/** "5M", "800K", "1.5G" or plain bytes per second. */
+export function rateOption(values: Record<string, any>, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)(?:i?B)?(?:\/s)?$/i.exec(String(raw).trim());
+  if (!m) throw new UsageError(`--${name} must look like 5M, 800K or 1048576, not "${raw}"`);
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const n = Math.round(Number(m[1]) * mult);
+  if (n < 1024) throw new UsageError(`--${name} below 1K/s is not useful`);
+  return n;
+}

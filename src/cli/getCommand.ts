@@ -5,7 +5,7 @@ import { Engine } from '../core/engine';
 import { consoleLogger } from '../core/log';
 import { Metainfo, parseMagnet, parseTorrent } from '../core/metainfo';
 import { announceUrlOf, fetchCatalog, fetchTorrent } from '../core/tracker/client';
-import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
+import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
 import { formatBytes, makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 
@@ -22,6 +22,7 @@ export const getSpec: CommandSpec = {
     'if-exists': { type: 'string', default: 'refuse', arg: 'refuse|suffix', help: 'a different file already has the name: refuse, or save as "name (1).ext"' },
     seed: { type: 'boolean', default: false, help: 'keep seeding after the download until interrupted' },
     timeout: { type: 'string', arg: 'SEC', help: 'give up after this many seconds' },
+    'max-upload-rate': { type: 'string', arg: 'BYTES/S', help: 'upload limit, e.g. 5M or 800K (default: none)' },
     json: { type: 'boolean', default: false, help: 'one JSON event per line on stdout' },
     verbose: { type: 'boolean', short: 'v', default: false, help: 'log more' },
   },
@@ -66,6 +67,7 @@ export async function getCommand(argv: string[]): Promise<number> {
     port: intOption(values, 'port', 0, 65535),
     trackers,
     logger: consoleLogger('', values.verbose),
+    maxUploadRate: rateOption(values, 'max-upload-rate'),
     localAddress: values.host === '127.0.0.1' ? '127.0.0.1' : undefined,
   });
   if (trackers.length === 0 && meta.announceList.length === 0) throw new UsageError('the torrent names no tracker; pass --tracker URL');

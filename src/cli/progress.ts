@@ -50,7 +50,8 @@ export function makeReporter(json: boolean): Reporter {
     progress(p) {
       const now = Date.now();
       if (json) {
-        if (now - last >= 1000 || p.state !== 'downloading') console.log(JSON.stringify({ type: 'progress', time: new Date(now).toISOString(), ...p }));
+        if (now - last < 1000 && p.state === 'downloading') return;
+        console.log(JSON.stringify({ type: 'progress', time: new Date(now).toISOString(), ...p }));
       } else if (tty) {
         process.stderr.write(`\r\x1b[K${progressLine(p)}`);
       } else if (now - last >= 5000) {

@@ -6,7 +6,7 @@ import { Engine } from '../core/engine';
 import { consoleLogger } from '../core/log';
 import { DEFAULT_EXCLUDES, Repository, SharedFile } from '../core/repository';
 import { announceUrlOf } from '../core/tracker/client';
-import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
+import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
 import { makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 
@@ -20,6 +20,7 @@ export const shareSpec: CommandSpec = {
     port: { type: 'string', default: '0', arg: 'N', help: 'peer port (0 = any free port)' },
     exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults)' },
     'upload-slots': { type: 'string', arg: 'N', help: 'peers served at once (default 8)' },
+    'max-upload-rate': { type: 'string', arg: 'BYTES/S', help: 'upload limit, e.g. 5M or 800K (default: none)' },
     json: { type: 'boolean', default: false, help: 'one JSON event per line on stdout' },
     verbose: { type: 'boolean', short: 'v', default: false, help: 'log more' },
   },
@@ -38,6 +39,7 @@ export async function shareCommand(argv: string[]): Promise<number> {
     trackers,
     uploadSlots: intOption(values, 'upload-slots', 1, 64),
     logger: consoleLogger('', values.verbose),
+    maxUploadRate: rateOption(values, 'max-upload-rate'),
     localAddress: values.host === '127.0.0.1' ? '127.0.0.1' : undefined,
   });
   const port = await engine.listen();

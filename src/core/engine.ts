@@ -6,6 +6,7 @@ import { Logger, silentLogger } from './log';
 import { createTorrent, Metainfo } from './metainfo';
 import { Hasher } from './storage/hasher';
 import { PieceStore } from './storage/pieceStore';
+import { Throttle } from './session/throttle';
 import { TorrentSession } from './session/torrentSession';
 import { announceUrlOf } from './tracker/client';
 import { makePeerId } from './wire/messages';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   maxPeersPerTorrent?: number;
   uploadSlots?: number;
   maxBufferedBytes?: number;
+  /** upload limit in bytes per second for all torrents together; 0 or absent: none */
+  maxUploadRate?: number;
   /** also bind outgoing connections to this address (tests keep everything on 127.0.0.1) */
   localAddress?: string;
 }
@@ -41,10 +44,12 @@ export class Engine extends TypedEmitter<EngineEvents> {
   private readonly pending = new Set<PeerConnection>();
   private readonly log: Logger;
   port = 0;
+  private readonly uploadThrottle?: Throttle;
 
   constructor(readonly opts: EngineOptions = {}) {
     super();
     this.log = opts.logger ?? silentLogger;
+    if (opts.maxUploadRate) this.uploadThrottle = new Throttle(opts.maxUploadRate);
   }
 
   get trackerTiers(): string[][] | undefined {
@@ -103,6 +108,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
       uploadSlots: this.opts.uploadSlots,
       maxBufferedBytes: this.opts.maxBufferedBytes,
       localAddress: this.opts.localAddress,
+      uploadThrottle: this.uploadThrottle,
     });
     this.sessions.set(meta.infoHashHex, session);
     this.emit('session', session);

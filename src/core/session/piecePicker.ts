@@ -15,13 +15,18 @@ export class ActivePiece {
   readonly pending: Uint8Array; // outstanding requests per block
   readonly received: Uint8Array;
   receivedCount = 0;
-  /** peers (by key) that supplied blocks, for banning on a bad hash */
-  readonly contributors = new Set<string>();
+  /** who supplied each block (peer key), for banning on a bad hash */
+  readonly from: (string | undefined)[];
 
   constructor(readonly index: number, readonly size: number, readonly buf: Buffer) {
     this.blocks = Math.ceil(size / BLOCK_SIZE);
     this.pending = new Uint8Array(this.blocks);
     this.received = new Uint8Array(this.blocks);
+    this.from = new Array(this.blocks);
+  }
+
+  get contributors(): Set<string> {
+    return new Set(this.from.filter((f): f is string => f !== undefined));
   }
 
   blockLength(b: number): number {
@@ -146,11 +151,23 @@ export class PiecePicker {
     p.received[b] = 1;
     if (p.pending[b] > 0) p.pending[b]--;
     p.receivedCount++;
-    p.contributors.add(from);
+    p.from[b] = from;
     if (p.receivedCount < p.blocks) return undefined;
     this.active.delete(index);
     this.verifying.add(index);
     return p;
+  }
+
+  /** Drops every block a (banned) peer supplied to unfinished pieces, so its data is fetched again. */
+  forget(peer: string): void {
+    for (const p of this.active.values()) {
+      for (let b = 0; b < p.blocks; b++) {
+        if (p.from[b] !== peer) continue;
+        p.from[b] = undefined;
+        p.received[b] = 0;
+        p.receivedCount--;
+      }
+    }
   }
 
   get activeBytes(): number {

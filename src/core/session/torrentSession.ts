@@ -13,6 +13,7 @@ import { Choker } from './choker';
 import { PieceCache } from './pieceCache';
 import { PiecePicker } from './piecePicker';
 import { RateMeter } from './rate';
+import { Throttle } from './throttle';
 
 export type SessionState = 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopped' | 'failed';
 
@@ -73,6 +74,8 @@ export interface SessionOptions {
   announceNumwant?: number;
   /** address to dial peers from (binds outgoing sockets), e.g. 127.0.0.1 in tests */
   localAddress?: string;
+  /** shared upload rate limit */
+  uploadThrottle?: Throttle;
 }
 
 interface PeerState {
@@ -305,7 +308,9 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   }
 
   ban(ps: PeerState, reason: string): void {
-    this.banned.add(ps.conn.peerId!.toString('hex'));
+    const id = ps.conn.peerId!.toString('hex');
+    this.banned.add(id);
+    this.picker.forget(id);
     this.banned.add(ps.conn.address);
     this.known.delete(ps.conn.address);
     this.emit('peerBanned', ps.conn.address, reason);
@@ -377,12 +382,15 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private onBadPiece(index: number, contributors: Set<string>): void {
     const msg = `piece ${index} failed its SHA-1 check (from ${contributors.size} peer${contributors.size === 1 ? '' : 's'})`;
     this.log.warn(msg);
+    // a banned peer's blocks explain the failure; the others are not to blame
+    if ([...contributors].some((id) => this.banned.has(id))) return;
     for (const id of contributors) {
       const strikes = (this.strikes.get(id) ?? 0) + (contributors.size === 1 ? STRIKES_TO_BAN : 1);
       this.strikes.set(id, strikes);
       if (strikes < STRIKES_TO_BAN) continue;
       for (const ps of this.peers.values()) if (ps.conn.peerId!.toString('hex') === id) this.ban(ps, `sent data that failed the hash check of piece ${index}`);
       this.banned.add(id);
+      this.picker.forget(id);
     }
   }
 
@@ -427,7 +435,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       }
       const req = conn.incoming.shift()!;
       ps.serving++;
-      this.cache.get(req.index).then(
+      const throttled = this.opts.uploadThrottle?.take(req.length);
+      (throttled ? throttled.then(() => this.cache.get(req.index)) : this.cache.get(req.index)).then(
         (piece) => {
           ps.serving--;
           if (conn.closed || conn.amChoking) return;

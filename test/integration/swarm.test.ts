@@ -1,0 +1,43 @@
+// Multi-source download between real STA processes on loopback.
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { runGet, startSeeder, StaProcess } from '../helpers/sta';
+import { makeTempDir, sha256File, startTrackerChild, TrackerChild, writeRandomFile } from '../helpers/util';
+
+describe('swarm: STA seeders → STA leecher', function () {
+  this.timeout(120_000);
+  let tracker: TrackerChild;
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  const seeders: StaProcess[] = [];
+
+  before(async () => {
+    tmp = await makeTempDir();
+    tracker = await startTrackerChild(['--interval', '2']);
+  });
+
+  after(async () => {
+    await Promise.all(seeders.map((s) => s.stop()));
+    await tracker?.stop();
+    await tmp?.cleanup();
+  });
+
+  it('pulls a 48 MiB file from 3 seeders at once, each contributing, and the bytes match', async () => {
+    const src = join(tmp.dir, 'src');
+    await fsp.mkdir(src);
+    const file = join(src, 'dataset.bin');
+    await writeRandomFile(file, 48 * 1024 * 1024 + 12345);
+    const env = { XDG_CACHE_HOME: join(tmp.dir, 'cache') };
+    // the upload limit keeps any one seeder from serving everything before the others connect
+    for (let i = 0; i < 3; i++) seeders.push(await startSeeder([file], tracker.announce, ['--max-upload-rate', '12M'], env));
+    const ids = seeders.map((s) => (s as StaProcess & { peerId: string }).peerId);
+    const out = join(tmp.dir, 'out');
+    const got = await runGet(['dataset.bin', '--tracker', tracker.announce, '--out', out]);
+    assert.equal(got.code, 0, got.stderr.slice(-2000));
+    assert.equal(await sha256File(join(out, 'dataset.bin')), await sha256File(file));
+    const complete = got.events.find((e) => e.type === 'complete')!;
+    for (const id of ids) assert.ok((complete.fromPeers[id] ?? 0) > 1024 * 1024, `seeder ${id} contributed ${complete.fromPeers[id] ?? 0} bytes: ${JSON.stringify(complete.fromPeers)}`);
+    // nothing but the file is left in the download folder
+    assert.deepEqual(await fsp.readdir(out), ['dataset.bin']);
+  });
+});
