@@ -1,24 +1,9 @@
 // Terminal rendering of engine events: a one-line progress bar on a TTY, or one JSON
 // object per line (--json) for scripts and benchmarks.
+import { formatBytes, formatEta } from '../core/format';
 import type { SessionProgress, TorrentSession } from '../core/session/torrentSession';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-export function formatEta(s: number | undefined): string {
-  if (s === undefined) return '--:--';
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
-}
+export { formatBytes, formatEta };
 
 export function progressLine(p: SessionProgress, width = 24): string {
   const frac = p.length > 0 ? p.verifiedBytes / p.length : 0;

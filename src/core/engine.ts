@@ -137,11 +137,13 @@ export class Engine extends TypedEmitter<EngineEvents> {
     return s;
   }
 
-  async remove(infoHashHex: string): Promise<void> {
+  /** Stops a torrent; `discard` also deletes an unfinished download's partial data. */
+  async remove(infoHashHex: string, opts: { discard?: boolean } = {}): Promise<void> {
     const s = this.sessions.get(infoHashHex);
     if (!s) return;
     this.sessions.delete(infoHashHex);
     await s.stop('stopped');
+    if (opts.discard && !s.complete) await s.store.discard();
     this.emit('sessionRemoved', s);
   }
 

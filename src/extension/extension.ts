@@ -1,5 +1,86 @@
+// Wiring only: the service, views, status bar, local tracker and commands, all owned by
+// the extension context so that deactivation disposes every socket, timer and process.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Commands, ContextKeys, Views } from './constants';
+import * as fileActions from './commands/fileActions';
+import { requestCommand } from './commands/request';
+import * as startStop from './commands/startStop';
+import * as transfers from './commands/transferActions';
+import { LocalTracker } from './localTracker';
+import { channelLogger } from './logChannel';
+import { readSettings } from './settings';
+import { StaService } from './staService';
+import { StatusBar } from './statusBar';
+import { SharedView } from './views/sharedView';
+import { TrackerFilesView } from './views/trackerFilesView';
+import { TransfersView } from './views/transfersView';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** What tests (and other extensions) can observe; the UI itself is the real interface. */
+export interface StaApi {
+  service: StaService;
+  localTracker: LocalTracker;
+  statusBar: StatusBar;
+  trackerFiles: TrackerFilesView;
+  transfers: TransfersView;
+  shared: SharedView;
+}
 
-export function deactivate(): void {}
+export function activate(context: vscode.ExtensionContext): StaApi {
+  const channel = vscode.window.createOutputChannel('STA', { log: true });
+  context.subscriptions.push(channel);
+  const log = channelLogger(channel);
+  const own = <T extends vscode.Disposable>(d: T): T => {
+    context.subscriptions.push(d);
+    return d;
+  };
+
+  const service = own(new StaService(log, path.join(context.globalStorageUri.fsPath, 'metainfo')));
+  const localTracker = own(new LocalTracker(path.join(context.extensionPath, 'dist', 'cli.js'), log));
+  const statusBar = own(new StatusBar(service));
+  const trackerFiles = own(new TrackerFilesView(service));
+  const transfersView = own(new TransfersView(service));
+  const shared = own(new SharedView(service));
+
+  const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
+  own(service.onDidChangeRunning((running) => setContext(ContextKeys.running, running)));
+  own(localTracker.onDidChange((running) => setContext(ContextKeys.localTrackerRunning, running)));
+  setContext(ContextKeys.running, false);
+
+  const command = (id: string, fn: (...args: any[]) => unknown) => own(vscode.commands.registerCommand(id, fn));
+  command(Commands.start, () => startStop.startCommand(service, localTracker));
+  command(Commands.stop, () => startStop.stopCommand(service));
+  command(Commands.update, () => startStop.updateCommand(service));
+  command(Commands.request, (item) => requestCommand(service, item));
+  command(Commands.startLocalTracker, () => startStop.startLocalTrackerCommand(service, localTracker));
+  command(Commands.stopLocalTracker, () => startStop.stopLocalTrackerCommand(localTracker));
+  command(Commands.pauseTransfer, (item) => transfers.pauseTransfer(service, item));
+  command(Commands.resumeTransfer, (item) => transfers.resumeTransfer(service, item));
+  command(Commands.cancelTransfer, (item) => transfers.cancelTransfer(service, item));
+  command(Commands.revealTransfer, (item) => transfers.revealTransfer(item));
+  command(Commands.clearFinished, () => service.clearFinished());
+  command(Commands.shareFile, (uri) => fileActions.shareFileCommand(service, uri));
+  command(Commands.copyMagnet, (item) => fileActions.copyMagnetCommand(service, item));
+  command(Commands.exportTorrent, (item) => fileActions.exportTorrentCommand(service, item));
+  command(Commands.showLog, () => channel.show());
+
+  own(
+    service.onDidFinishTransfer((t) => {
+      if (t.kind !== 'download' || !t.path) return;
+      void vscode.window.showInformationMessage(`STA: ${t.name} downloaded and verified.`, 'Reveal in Explorer').then(
+        (p) => p && vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(t.path!)),
+      );
+    }),
+  );
+  own(vscode.workspace.onDidGrantWorkspaceTrust(() => setContext(ContextKeys.running, service.running)));
+
+  if (readSettings().autoStart && vscode.workspace.isTrusted && StaService.workspaceFolder()) {
+    void startStop.startCommand(service, localTracker);
+  }
+  log.info(`STA activated (views: ${Object.values(Views).join(', ')})`);
+  return { service, localTracker, statusBar, trackerFiles, transfers: transfersView, shared };
+}
+
+export function deactivate(): void {
+  // everything is owned by context.subscriptions and disposed by VS Code
+}

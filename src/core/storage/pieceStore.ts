@@ -255,6 +255,15 @@ export class PieceStore {
     return this.closing;
   }
 
+  /** Cancels a download: closes the store and deletes its partial file and resume data (never a finished file). */
+  async discard(): Promise<void> {
+    await this.close();
+    if (this.mode !== 'part') return;
+    await fsp.rm(partPathOf(this.dir, this.meta), { force: true });
+    await fsp.rm(resumePathOf(this.dir, this.meta), { force: true });
+    await fsp.rmdir(path.join(this.dir, STA_DIR)).catch(() => undefined); // only if now empty
+  }
+
   private checkIndex(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.meta.pieceCount) {
       throw new RangeError(`piece ${index} is out of range 0..${this.meta.pieceCount - 1} for ${this.meta.name}`);

@@ -1,0 +1,53 @@
+// Share via STA (Explorer), Copy Magnet Link, Export .torrent.
+import { promises as fsp } from 'node:fs';
+import * as vscode from 'vscode';
+import { magnetUri, Metainfo, parseTorrent } from '../../core/metainfo';
+import { fetchTorrent } from '../../core/tracker/client';
+import type { StaService } from '../staService';
+import { RemoteFileItem } from '../views/trackerFilesView';
+import { SharedItem } from '../views/sharedView';
+import { TransferItem } from '../views/transfersView';
+
+type FileItem = RemoteFileItem | SharedItem | TransferItem;
+
+async function metaOf(service: StaService, item: FileItem): Promise<Metainfo> {
+  if (item instanceof SharedItem) return item.entry.meta;
+  if (item instanceof TransferItem) return item.transfer.meta;
+  if (!service.trackerUrl) throw new Error('STA is not running.');
+  return parseTorrent(await fetchTorrent(service.trackerUrl, item.file.infoHash));
+}
+
+export async function shareFileCommand(service: StaService, uri?: vscode.Uri): Promise<void> {
+  uri ??= vscode.window.activeTextEditor?.document.uri;
+  if (!uri || uri.scheme !== 'file') return void vscode.window.showErrorMessage('STA: choose a file on disk to share.');
+  try {
+    const e = await service.shareFile(uri);
+    void vscode.window.showInformationMessage(`STA: sharing ${e.relPath}.`, 'Copy Magnet Link').then((p) => p && vscode.env.clipboard.writeText(magnetUri(e.meta)));
+  } catch (e) {
+    void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
+  }
+}
+
+export async function copyMagnetCommand(service: StaService, item?: FileItem): Promise<void> {
+  if (!item) return;
+  try {
+    const meta = await metaOf(service, item);
+    await vscode.env.clipboard.writeText(magnetUri(meta));
+    void vscode.window.setStatusBarMessage(`STA: magnet link of ${meta.name} copied`, 4000);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
+  }
+}
+
+export async function exportTorrentCommand(service: StaService, item?: FileItem): Promise<void> {
+  if (!item) return;
+  try {
+    const meta = await metaOf(service, item);
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${meta.name}.torrent`), filters: { Torrent: ['torrent'] }, title: `Export ${meta.name}.torrent` });
+    if (!target) return;
+    await fsp.writeFile(target.fsPath, meta.torrent);
+    void vscode.window.setStatusBarMessage(`STA: wrote ${target.fsPath}`, 4000);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
+  }
+}

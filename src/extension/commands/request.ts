@@ -1,0 +1,61 @@
+// STA: Request — pick a catalog file (or the tree item it was run on) and download it.
+import * as vscode from 'vscode';
+import { formatBytes } from '../../core/format';
+import { parseTorrent } from '../../core/metainfo';
+import { ExistingFileError } from '../../core/storage/pieceStore';
+import { fetchTorrent } from '../../core/tracker/client';
+import type { CatalogFileJson } from '../../core/tracker/catalog';
+import { Commands } from '../constants';
+import type { StaService } from '../staService';
+import type { RemoteFileItem } from '../views/trackerFilesView';
+
+async function pickFile(service: StaService): Promise<CatalogFileJson | undefined> {
+  await service.refreshCatalog();
+  if (service.catalogError) {
+    void vscode.window.showErrorMessage(`STA: the tracker's catalog could not be read: ${service.catalogError}`);
+    return undefined;
+  }
+  if (service.catalog.length === 0) {
+    void vscode.window.showInformationMessage('STA: nobody shares anything on this tracker yet.');
+    return undefined;
+  }
+  const items = service.catalog.map((f) => ({
+    label: f.path,
+    description: `${formatBytes(f.length)} · ${f.seeders} seeding${service.hasLocally(f.infoHash) ? ' · in workspace' : ''}`,
+    detail: f.infoHash,
+    file: f,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'STA: Request', placeHolder: 'File to download into this workspace', matchOnDescription: true, matchOnDetail: true });
+  return picked?.file;
+}
+
+export async function requestCommand(service: StaService, item?: RemoteFileItem | CatalogFileJson): Promise<void> {
+  if (!service.running) {
+    const pick = await vscode.window.showInformationMessage('STA is not running: start it to see the tracker\'s files.', 'Start');
+    if (pick) await vscode.commands.executeCommand(Commands.start);
+    if (!service.running) return;
+  }
+  const file = item ? ('file' in item ? item.file : item) : await pickFile(service);
+  if (!file) return;
+  if (service.shared.has(file.infoHash)) {
+    void vscode.window.showInformationMessage(`STA: you already have ${file.name} (${service.shared.get(file.infoHash)!.relPath}); it is being seeded.`);
+    return;
+  }
+  try {
+    const t = await service.request(file);
+    if (t.done) void vscode.window.showInformationMessage(`STA: ${file.name} is already in the workspace with the same content; seeding it.`);
+  } catch (e) {
+    if (e instanceof ExistingFileError) {
+      const pick = await vscode.window.showWarningMessage(`${e.path} already exists with different content. STA will not overwrite it.`, 'Save Beside It', 'Cancel');
+      if (pick === 'Save Beside It') {
+        try {
+          await service.download(parseTorrent(await fetchTorrent(service.trackerUrl!, file.infoHash)), 'suffix');
+        } catch (e2) {
+          void vscode.window.showErrorMessage(`STA: could not download ${file.name}: ${(e2 as Error).message}`);
+        }
+      }
+      return;
+    }
+    void vscode.window.showErrorMessage(`STA: could not download ${file.name}: ${(e as Error).message}`);
+  }
+}

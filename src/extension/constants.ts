@@ -1,0 +1,53 @@
+// Every id the extension shares with package.json: commands, views, context keys, settings.
+export const Commands = {
+  start: 'sta.start',
+  stop: 'sta.stop',
+  update: 'sta.update',
+  request: 'sta.request',
+  startLocalTracker: 'sta.startLocalTracker',
+  stopLocalTracker: 'sta.stopLocalTracker',
+  pauseTransfer: 'sta.pauseTransfer',
+  resumeTransfer: 'sta.resumeTransfer',
+  cancelTransfer: 'sta.cancelTransfer',
+  revealTransfer: 'sta.revealTransfer',
+  clearFinished: 'sta.clearFinished',
+  shareFile: 'sta.shareFile',
+  copyMagnet: 'sta.copyMagnet',
+  exportTorrent: 'sta.exportTorrent',
+  showLog: 'sta.showLog',
+} as const;
+
+export const Views = {
+  trackerFiles: 'sta.trackerFiles',
+  transfers: 'sta.transfers',
+  shared: 'sta.shared',
+} as const;
+
+export const ContextKeys = {
+  running: 'sta.running',
+  trackerUnreachable: 'sta.trackerUnreachable',
+  localTrackerRunning: 'sta.localTrackerRunning',
+} as const;
+
+export const Settings = {
+  section: 'sta',
+  trackerUrl: 'trackerUrl',
+  listenPort: 'listenPort',
+  bindAddress: 'bindAddress',
+  downloadFolder: 'downloadFolder',
+  exclude: 'exclude',
+  maxPeersPerFile: 'maxPeersPerFile',
+  uploadSlots: 'uploadSlots',
+  maxUploadRate: 'maxUploadRate',
+  autoStart: 'autoStart',
+  localTrackerPort: 'localTrackerPort',
+  catalogRefreshSeconds: 'catalogRefreshSeconds',
+} as const;
+
+/** contextValue of tree items; `when` clauses in package.json match these */
+export const ItemContext = {
+  remoteFile: 'remoteFile',
+  remoteFileLocal: 'remoteFile:local',
+  sharedFile: 'sharedFile',
+  transfer: (state: string, done: boolean) => `transfer:${state}${done ? ':done' : ''}`,
+} as const;

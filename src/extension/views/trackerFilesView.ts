@@ -1,0 +1,61 @@
+// Tracker Files: the catalog; clicking a file requests it.
+import * as vscode from 'vscode';
+import { formatBytes } from '../../core/format';
+import type { CatalogFileJson } from '../../core/tracker/catalog';
+import { Commands, ContextKeys, ItemContext, Views } from '../constants';
+import { Disposable } from '../lifecycle';
+import type { StaService } from '../staService';
+
+export class RemoteFileItem extends vscode.TreeItem {
+  constructor(readonly file: CatalogFileJson, local: boolean) {
+    super(file.path, vscode.TreeItemCollapsibleState.None);
+    this.id = file.infoHash;
+    this.description = `${formatBytes(file.length)} · ${file.seeders} seeding, ${file.leechers} downloading${local ? ' · in workspace' : ''}`;
+    this.tooltip = new vscode.MarkdownString(
+      `**${file.name}**\n\n${file.path}\n\n${formatBytes(file.length)} in ${file.pieceCount} pieces · ${file.seeders} seeders, ${file.leechers} leechers, downloaded ${file.completed}×\n\ninfo-hash \`${file.infoHash}\`\n\npublished ${new Date(file.publishedAt).toLocaleString()}`,
+    );
+    this.iconPath = new vscode.ThemeIcon(local ? 'pass-filled' : 'cloud');
+    this.contextValue = local ? ItemContext.remoteFileLocal : ItemContext.remoteFile;
+    this.command = { command: Commands.request, title: 'Request', arguments: [this] };
+  }
+}
+
+class MessageItem extends vscode.TreeItem {
+  constructor(label: string, icon: string, tooltip?: string) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.tooltip = tooltip;
+  }
+}
+
+export class TrackerFilesView extends Disposable implements vscode.TreeDataProvider<vscode.TreeItem> {
+  private readonly _onDidChange = this.register(new vscode.EventEmitter<vscode.TreeItem | undefined>());
+  readonly onDidChangeTreeData = this._onDidChange.event;
+  readonly view: vscode.TreeView<vscode.TreeItem>;
+
+  constructor(private readonly service: StaService) {
+    super();
+    this.view = this.register(vscode.window.createTreeView(Views.trackerFiles, { treeDataProvider: this, showCollapseAll: false }));
+    this.register(service.onDidChangeCatalog(() => this.refresh()));
+    this.register(service.onDidChangeRunning(() => this.refresh()));
+    this.register(service.onDidChangeShared(() => this.refresh()));
+  }
+
+  private refresh(): void {
+    const unreachable = this.service.running && !!this.service.catalogError && !this.service.catalogUnsupported;
+    void vscode.commands.executeCommand('setContext', ContextKeys.trackerUnreachable, unreachable);
+    this.view.message = unreachable ? `Tracker unreachable: ${this.service.catalogError}` : undefined;
+    this._onDidChange.fire(undefined);
+  }
+
+  getTreeItem(e: vscode.TreeItem): vscode.TreeItem {
+    return e;
+  }
+
+  getChildren(): vscode.TreeItem[] {
+    if (!this.service.running) return []; // welcome content explains
+    if (this.service.catalogUnsupported) return [new MessageItem('This tracker has no STA catalog', 'info', 'It is a plain BitTorrent tracker: share .torrent files or magnet links instead.')];
+    if (this.service.catalogError) return [];
+    return this.service.catalog.map((f) => new RemoteFileItem(f, this.service.hasLocally(f.infoHash)));
+  }
+}

@@ -1,0 +1,117 @@
+// Transfers: each download and upload with progress, speed, ETA, peers and state.
+import * as vscode from 'vscode';
+import { formatBytes, formatEta, formatRate } from '../../core/format';
+import { ItemContext, Views } from '../constants';
+import { Disposable } from '../lifecycle';
+import type { StaService, Transfer } from '../staService';
+
+const ICONS: Record<string, string> = {
+  checking: 'sync~spin',
+  downloading: 'cloud-download',
+  seeding: 'cloud-upload',
+  paused: 'debug-pause',
+  stopped: 'circle-slash',
+  failed: 'error',
+};
+
+export function transferDescription(t: Transfer): string {
+  const p = t.progress;
+  const pct = `${((100 * p.verifiedBytes) / p.length).toFixed(1)}%`;
+  switch (p.state) {
+    case 'downloading':
+      return `${pct} · ${formatRate(p.downloadRate)} · ETA ${formatEta(p.eta)} · ${p.peers} peers`;
+    case 'seeding':
+      return `${t.kind === 'download' ? '100% · ' : ''}seeding · ${formatRate(p.uploadRate)} up · ${formatBytes(p.uploaded)} sent · ${p.peers} peers`;
+    case 'failed':
+      return `failed: ${t.error ?? 'unknown error'}`;
+    default:
+      return `${pct} · ${p.state}`;
+  }
+}
+
+export class TransferItem extends vscode.TreeItem {
+  constructor(readonly transfer: Transfer) {
+    super(transfer.name, vscode.TreeItemCollapsibleState.None);
+    const p = transfer.progress;
+    this.id = `${transfer.kind}:${transfer.infoHash}`;
+    this.description = transferDescription(transfer);
+    this.iconPath = new vscode.ThemeIcon(transfer.kind === 'upload' && p.state === 'seeding' ? 'arrow-up' : ICONS[p.state] ?? 'file');
+    this.contextValue = ItemContext.transfer(p.state, transfer.done);
+    this.tooltip = new vscode.MarkdownString(
+      `**${transfer.name}** (${transfer.kind})\n\n${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
+        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${p.peers} peers\n\n${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
+      true,
+    );
+    if (transfer.path) this.resourceUri = vscode.Uri.file(transfer.path);
+  }
+}
+
+export class TransfersView extends Disposable implements vscode.TreeDataProvider<TransferItem> {
+  private readonly _onDidChange = this.register(new vscode.EventEmitter<TransferItem | undefined>());
+  readonly onDidChangeTreeData = this._onDidChange.event;
+  readonly view: vscode.TreeView<TransferItem>;
+  private readonly items = new Map<string, TransferItem>();
+  private readonly dirty = new Set<Transfer>();
+  private listDirty = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly service: StaService) {
+    super();
+    this.view = this.register(vscode.window.createTreeView(Views.transfers, { treeDataProvider: this }));
+    this.register(
+      service.onDidChangeTransfer((t) => {
+        if (t) this.dirty.add(t);
+        else this.listDirty = true;
+        this.schedule();
+      }),
+    );
+    this.register({ dispose: () => this.timer && clearTimeout(this.timer) });
+  }
+
+  /** Changed items are refreshed one by one, at most four times a second. */
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.updateBadge();
+      if (this.listDirty) {
+        this.listDirty = false;
+        this.dirty.clear();
+        this._onDidChange.fire(undefined);
+        return;
+      }
+      for (const t of this.dirty) {
+        const old = this.items.get(t.infoHash);
+        if (!old) {
+          this._onDidChange.fire(undefined);
+          break;
+        }
+        const item = new TransferItem(t);
+        this.items.set(t.infoHash, item);
+        // a refresh of the element re-reads getTreeItem for it only
+        Object.assign(old, item);
+        this._onDidChange.fire(old);
+      }
+      this.dirty.clear();
+    }, 250);
+  }
+
+  private updateBadge(): void {
+    const active = [...this.service.transfers.values()].filter((t) => t.progress.state === 'downloading' || t.progress.state === 'checking').length;
+    this.view.badge = active > 0 ? { value: active, tooltip: `${active} active download${active === 1 ? '' : 's'}` } : undefined;
+  }
+
+  getTreeItem(e: TransferItem): vscode.TreeItem {
+    return e;
+  }
+
+  getChildren(): TransferItem[] {
+    this.items.clear();
+    const list = [...this.service.transfers.values()].sort((a, b) => Number(a.done) - Number(b.done) || a.name.localeCompare(b.name));
+    return list.map((t) => {
+      const item = new TransferItem(t);
+      this.items.set(t.infoHash, item);
+      return item;
+    });
+  }
+}
