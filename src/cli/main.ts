@@ -40,20 +40,20 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
+function reportError(e: unknown): number {
+  if (e instanceof UsageError) {
+    console.error(`sta: ${e.message}`);
+    return 2;
+  }
+  if (e instanceof MetainfoError || (e as NodeJS.ErrnoException).code) console.error(`sta: ${(e as Error).message}`);
+  else console.error(`sta: ${(e as Error).stack ?? e}`);
+  return 1;
+}
+
+main(process.argv.slice(2))
+  .then((code) => code, reportError)
+  .then((code) => {
     process.exitCode = code;
-  },
-  (e) => {
-    if (e instanceof UsageError) {
-      console.error(`sta: ${e.message}`);
-      process.exitCode = 2;
-    } else if (e instanceof MetainfoError || (e as NodeJS.ErrnoException).code) {
-      console.error(`sta: ${(e as Error).message}`);
-      process.exitCode = 1;
-    } else {
-      console.error(`sta: ${(e as Error).stack ?? e}`);
-      process.exitCode = 1;
-    }
-  },
-);
+    // forked by the extension: the IPC channel would keep the process alive
+    if (process.connected) process.disconnect();
+  });

@@ -61,7 +61,7 @@ export class StatusBar extends Disposable {
       this.item.backgroundColor = undefined;
       return;
     }
-    if (this.lastFinished && Date.now() - this.lastFinished.at < 15_000) {
+    if (this.service.running && this.lastFinished && Date.now() - this.lastFinished.at < 15_000) {
       this.item.text = `$(check) STA: ${this.lastFinished.name} done`;
       this.item.tooltip = `${this.lastFinished.name} downloaded and verified; now seeding it.`;
       setTimeout(() => this.schedule(), 15_000).unref?.();

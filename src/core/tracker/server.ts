@@ -6,8 +6,10 @@ import { encode } from '../bencode';
 import { Logger, RateLimitedLog, silentLogger } from '../log';
 import { MAX_TORRENT_BYTES, parseTorrent } from '../metainfo';
 import { Catalog, cleanCatalogPath, entryJson } from './catalog';
+import { FrontAnswer, HttpFront } from './httpFront';
 import { intParam, one, parseQuery, QueryError } from './query';
-import { Swarm, SwarmTable } from './swarms';
+import { compactAnnounceBody } from './response';
+import { CompactCounts, Swarm, SwarmTable } from './swarms';
 
 export interface TrackerOptions {
   host?: string;
@@ -39,6 +41,7 @@ export class TrackerServer {
   readonly swarms = new SwarmTable();
   readonly catalog: Catalog;
   private readonly server: Server;
+  private readonly front: HttpFront;
   private sweepTimer?: NodeJS.Timeout;
   private readonly log: Logger;
   private readonly badLog: RateLimitedLog;
@@ -66,6 +69,11 @@ export class TrackerServer {
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
     this.server.keepAliveTimeout = 15_000;
+    // takes the connections first: answers plain GET /announce and /scrape, hands the rest back
+    this.front = new HttpFront(this.server, (route, url, query, remote) => this.hotRoute(route, url, query, remote), {
+      maxHeadBytes: 16384,
+      keepAliveTimeout: this.server.keepAliveTimeout,
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.badLog.line(`bad HTTP from ${(socket as import('node:net').Socket).remoteAddress}: ${err.message}`);
       if (!socket.writable) return void socket.destroy();
@@ -109,6 +117,7 @@ export class TrackerServer {
 
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.front.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -135,7 +144,7 @@ export class TrackerServer {
       if (url.length > MAX_URL) throw new HttpError(414, `request line longer than ${MAX_URL} bytes`);
       if (path === '/announce') {
         if (req.method !== 'GET') throw new HttpError(405, 'announce takes GET');
-        return this.sendBencode(res, 200, this.announce(req, query));
+        return this.sendRaw(res, 200, this.announce(req.socket.remoteAddress, query));
       }
       if (path === '/scrape') {
         if (req.method !== 'GET') throw new HttpError(405, 'scrape takes GET');
@@ -158,12 +167,29 @@ export class TrackerServer {
     }
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, path: string, e: unknown): void {
+  /** GET /announce and /scrape from the front: the same answers as through handle(). */
+  private hotRoute(route: 'announce' | 'scrape', url: string, query: string, remote: string | undefined): FrontAnswer {
+    try {
+      if (url.length > MAX_URL) throw new HttpError(414, `request line longer than ${MAX_URL} bytes`);
+      return { status: 200, body: route === 'announce' ? this.announce(remote, query) : this.scrape(query) };
+    } catch (e) {
+      const { status, message } = this.failure('GET', `/${route}`, remote, e);
+      return { status, body: encode({ 'failure reason': message }) };
+    }
+  }
+
+  /** Counts and logs a failed request; its status and message. */
+  private failure(method: string | undefined, path: string, remote: string | undefined, e: unknown): { status: number; message: string } {
     const status = e instanceof HttpError ? e.status : e instanceof QueryError ? 400 : 500;
     const message = (e as Error).message ?? String(e);
     this.stats.errors++;
-    this.badLog.line(`${status} ${req.method} ${path.slice(0, 80)} from ${req.socket.remoteAddress}: ${message}`);
+    this.badLog.line(`${status} ${method} ${path.slice(0, 80)} from ${remote}: ${message}`);
     if (status === 500) this.log.error(`internal error on ${path.slice(0, 80)}: ${(e as Error).stack ?? message}`);
+    return { status, message };
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, path: string, e: unknown): void {
+    const { status, message } = this.failure(req.method, path, req.socket.remoteAddress, e);
     if (res.headersSent) return void res.destroy();
     // drop an unread body instead of reading it: the answer does not depend on it
     if (!req.complete) res.setHeader('Connection', 'close');
@@ -186,8 +212,8 @@ export class TrackerServer {
     res.end(buf);
   }
 
-  private peerAddress(req: IncomingMessage, params: Map<string, Buffer[]>): string {
-    let ip = req.socket.remoteAddress ?? '';
+  private peerAddress(remote: string | undefined, params: Map<string, Buffer[]>): string {
+    let ip = remote ?? '';
     if (this.opts.trustIpParam) {
       const given = one(params, 'ip')?.toString('latin1');
       if (given) {
@@ -199,7 +225,7 @@ export class TrackerServer {
     return ip;
   }
 
-  private announce(req: IncomingMessage, query: string): Record<string, unknown> {
+  private announce(remote: string | undefined, query: string): Buffer {
     this.stats.announces++;
     const params = parseQuery(query);
     const infoHash = one(params, 'info_hash');
@@ -221,7 +247,7 @@ export class TrackerServer {
     const numwant = Math.min(intParam(params, 'numwant', 1e6) ?? this.opts.defaultNumwant, this.opts.maxPeers);
     const compact = one(params, 'compact')?.toString('latin1') !== '0';
     const noPeerId = one(params, 'no_peer_id')?.toString('latin1') === '1';
-    const ip = this.peerAddress(req, params);
+    const ip = this.peerAddress(remote, params);
 
     const hex = infoHash.toString('hex');
     const key = peerId.toString('latin1');
@@ -244,6 +270,7 @@ export class TrackerServer {
       if (event === 'completed') swarm.completed++;
     }
 
+    if (compact) return this.compactAnswer(swarm, event === 'stopped' ? 0 : numwant, key, seeder, hex);
     const body: Record<string, unknown> = {
       complete: swarm?.seeders ?? 0,
       incomplete: swarm?.leechers ?? 0,
@@ -253,15 +280,36 @@ export class TrackerServer {
       'sta catalog': this.catalog.has(hex) ? 1 : 0,
     };
     const peers = event === 'stopped' || !swarm ? [] : swarm.sample(numwant, key, seeder);
-    if (compact) {
-      const v4 = peers.filter((p) => !p.v6);
-      const v6 = peers.filter((p) => p.v6);
-      body.peers = Buffer.concat(v4.map((p) => p.compact));
-      if (v6.length > 0) body.peers6 = Buffer.concat(v6.map((p) => p.compact));
-    } else {
-      body.peers = peers.map((p) => (noPeerId ? { ip: p.ip, port: p.port } : { 'peer id': p.peerId, ip: p.ip, port: p.port }));
+    body.peers = peers.map((p) => (noPeerId ? { ip: p.ip, port: p.port } : { 'peer id': p.peerId, ip: p.ip, port: p.port }));
+    return encode(body);
+  }
+
+  // scratch space for the compact peer lists, grown to the largest numwant seen
+  private compact4 = Buffer.alloc(6 * 200);
+  private compact6 = Buffer.alloc(18 * 200);
+  private readonly compactGot: CompactCounts = { v4: 0, v6: 0 };
+
+  /** The compact announce answer (the common case), built without intermediate objects. */
+  private compactAnswer(swarm: Swarm | undefined, numwant: number, key: string, seeder: boolean, hex: string): Buffer {
+    if (this.compact4.length < 6 * numwant) {
+      this.compact4 = Buffer.alloc(6 * numwant);
+      this.compact6 = Buffer.alloc(18 * numwant);
     }
-    return body;
+    const got = this.compactGot;
+    if (swarm) swarm.sampleCompact(numwant, key, seeder, this.compact4, this.compact6, got);
+    else got.v4 = got.v6 = 0;
+    return compactAnnounceBody({
+      complete: swarm?.seeders ?? 0,
+      incomplete: swarm?.leechers ?? 0,
+      interval: this.opts.interval,
+      minInterval: this.opts.minInterval,
+      // STA peers republish their .torrent when the tracker does not know it (e.g. after a restart)
+      staCatalog: this.catalog.has(hex) ? 1 : 0,
+      v4: this.compact4,
+      v4Bytes: got.v4,
+      v6: this.compact6,
+      v6Bytes: got.v6,
+    });
   }
 
   private scrape(query: string): Buffer {

@@ -66,7 +66,7 @@ export async function startLocalTrackerCommand(service: StaService, tracker: Loc
   const settings = readSettings();
   let url: string;
   try {
-    url = await tracker.start(settings.localTrackerPort);
+    url = await tracker.start(settings.localTrackerPort, settings.bindAddress);
   } catch (e) {
     void vscode.window.showErrorMessage(`STA: the local tracker could not start on port ${settings.localTrackerPort}: ${(e as Error).message}`, 'Open Settings').then(
       (p) => p && vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.localTrackerPort}`),
