@@ -41,6 +41,7 @@ async function resolveTarget(target: string, trackers: string[]): Promise<Metain
   }
   const st = await fsp.stat(target).catch(() => undefined);
   if (st?.isFile()) return parseTorrent(await fsp.readFile(target));
+  if (/\.torrent$/i.test(target)) throw new UsageError(`${target}: no such .torrent file`);
   if (/^[0-9a-fA-F]{40}$/.test(target)) return parseTorrent(await fetchTorrent(needTracker('an info-hash'), target.toLowerCase()));
   const tracker = needTracker('a catalog name');
   const files = await fetchCatalog(tracker);

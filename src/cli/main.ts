@@ -1,5 +1,4 @@
 // The `sta` command: the STA engine, headless.
-import { MetainfoError } from '../core/metainfo';
 import { UsageError } from './args';
 import { createCommand } from './createCommand';
 import { getCommand } from './getCommand';
@@ -45,8 +44,8 @@ function reportError(e: unknown): number {
     console.error(`sta: ${e.message}`);
     return 2;
   }
-  if (e instanceof MetainfoError || (e as NodeJS.ErrnoException).code) console.error(`sta: ${(e as Error).message}`);
-  else console.error(`sta: ${(e as Error).stack ?? e}`);
+  // a one-line reason; the stack only when asked for
+  console.error(`sta: ${process.env.STA_DEBUG ? ((e as Error).stack ?? e) : ((e as Error).message ?? e)}`);
   return 1;
 }
 
