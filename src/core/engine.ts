@@ -29,6 +29,8 @@ export interface EngineOptions {
   localAddress?: string;
 }
 
+const MAX_PENDING = 64;
+
 export type EngineEvents = {
   session: [session: TorrentSession];
   sessionRemoved: [session: TorrentSession];
@@ -75,6 +77,11 @@ export class Engine extends TypedEmitter<EngineEvents> {
   }
 
   private accept(socket: Socket): void {
+    // connections that have not finished their handshake cost a socket each: bound them
+    if (this.pending.size >= MAX_PENDING) {
+      this.emit('rejected', `${socket.remoteAddress}:${socket.remotePort}`, 'too many connections still handshaking');
+      return void socket.destroy();
+    }
     const conn = new PeerConnection(socket, {
       outgoing: false,
       ourPeerId: this.peerId,
@@ -86,6 +93,11 @@ export class Engine extends TypedEmitter<EngineEvents> {
       const s = this.sessions.get(conn.infoHash!.toString('hex'));
       if (s) s.attach(conn);
       else conn.close('torrent went away');
+      // refused after its handshake (banned, duplicate, too many peers): say why
+      if (conn.closed) {
+        this.emit('rejected', conn.address, conn.closeReason);
+        this.log.debug(`incoming ${conn.address} refused: ${conn.closeReason}`);
+      }
     });
     conn.once('close', (reason) => {
       if (this.pending.delete(conn)) {

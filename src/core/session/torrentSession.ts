@@ -80,6 +80,8 @@ export interface SessionOptions {
 
 interface PeerState {
   conn: PeerConnection;
+  /** peer id in hex: the key of strikes, bans and contributions */
+  id: string;
   down: RateMeter;
   up: RateMeter;
   serving: number;
@@ -269,7 +271,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       other.close('duplicate connection');
       break;
     }
-    const ps: PeerState = { conn, down: new RateMeter(), up: new RateMeter(), serving: 0, waitingDrain: false };
+    const ps: PeerState = { conn, id, down: new RateMeter(), up: new RateMeter(), serving: 0, waitingDrain: false };
     this.peers.set(conn, ps);
     conn.on('bitfield', (prev) => {
       this.picker.peerBitfield(prev, -1);
@@ -308,9 +310,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   }
 
   ban(ps: PeerState, reason: string): void {
-    const id = ps.conn.peerId!.toString('hex');
-    this.banned.add(id);
-    this.picker.forget(id);
+    this.banned.add(ps.id);
+    this.picker.forget(ps.id);
     this.banned.add(ps.conn.address);
     this.known.delete(ps.conn.address);
     this.emit('peerBanned', ps.conn.address, reason);
@@ -348,9 +349,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private onBlock(ps: PeerState, index: number, begin: number, data: Buffer): void {
     ps.down.add(data.length);
     this.down.add(data.length);
-    const who = ps.conn.peerId!.toString('hex');
-    this.contributions.set(who, (this.contributions.get(who) ?? 0) + data.length);
-    const result = this.picker.block(index, begin, data, who);
+    this.contributions.set(ps.id, (this.contributions.get(ps.id) ?? 0) + data.length);
+    const result = this.picker.block(index, begin, data, ps.id);
     // endgame: whoever else was asked for this block need not send it
     const key = blockKey(index, begin);
     for (const other of this.peers.keys()) if (other !== ps.conn && other.requests.has(key)) other.cancel(index, begin, data.length);
@@ -388,7 +388,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       const strikes = (this.strikes.get(id) ?? 0) + (contributors.size === 1 ? STRIKES_TO_BAN : 1);
       this.strikes.set(id, strikes);
       if (strikes < STRIKES_TO_BAN) continue;
-      for (const ps of this.peers.values()) if (ps.conn.peerId!.toString('hex') === id) this.ban(ps, `sent data that failed the hash check of piece ${index}`);
+      for (const ps of this.peers.values()) if (ps.id === id) this.ban(ps, `sent data that failed the hash check of piece ${index}`);
       this.banned.add(id);
       this.picker.forget(id);
     }

@@ -74,8 +74,11 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private timer?: NodeJS.Timeout;
+  private handshakeTimer?: NodeJS.Timeout;
+  private lastFrameAt = Date.now();
   private pieceCount = 0;
   private readonly recentlyCancelled = new Set<number>();
+  private corked = false;
 
   constructor(readonly socket: Socket, opts: PeerConnectionOptions & { outgoing: boolean }) {
     super();
@@ -90,8 +93,9 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     socket.on('close', () => this.close('connection closed by peer'));
     socket.on('end', () => this.close('connection ended by peer'));
     if (this.outgoing && this.infoHash) this.send(M.handshake(this.infoHash, opts.ourPeerId));
-    const handshakeTimeout = opts.handshakeTimeoutMs ?? 15_000;
-    this.timer = setInterval(() => this.tick(handshakeTimeout), 5_000);
+    this.handshakeTimer = setTimeout(() => this.close('handshake timed out'), opts.handshakeTimeoutMs ?? 15_000);
+    this.handshakeTimer.unref();
+    this.timer = setInterval(() => this.tick(), 5_000);
     this.timer.unref();
   }
 
@@ -105,10 +109,12 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this.have = new Bitfield(n);
   }
 
-  private tick(handshakeTimeout: number): void {
+  private tick(): void {
     const now = Date.now();
-    if (!this.handshaken && now - this.connectedAt > handshakeTimeout) return this.close('handshake timed out');
-    if (now - this.lastReceived > (this.opts.idleTimeoutMs ?? 150_000)) return this.close('peer silent for too long');
+    const idle = this.opts.idleTimeoutMs ?? 150_000;
+    if (now - this.lastReceived > idle) return this.close('peer silent for too long');
+    // a message trickled a byte at a time would otherwise hold the connection forever
+    if (this.parser.bufferedBytes > 0 && now - this.lastFrameAt > idle) return this.close('message trickled too slowly');
     // keep-alive after a minute of silence on our side, never more often
     if (this.handshaken && now - this.lastSent > 60_000) this.send(M.KEEP_ALIVE);
   }
@@ -119,7 +125,10 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this.parser.push(chunk);
     try {
       if (!this.handshaken && !this.readHandshake()) return;
-      for (let f = this.parser.next(); f && !this.closed; f = this.parser.next()) this.onFrame(f.id, f.payload);
+      for (let f = this.parser.next(); f && !this.closed; f = this.parser.next()) {
+        this.lastFrameAt = this.lastReceived;
+        this.onFrame(f.id, f.payload);
+      }
     } catch (e) {
       this.close(e instanceof ProtocolError ? e.message : `internal error: ${(e as Error).message}`);
     }
@@ -140,6 +149,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this.peerId = Buffer.from(h.peerId);
     if (!this.outgoing) this.send(M.handshake(this.infoHash!, this.opts.ourPeerId));
     this.handshaken = true;
+    clearTimeout(this.handshakeTimer);
     this.emit('ready');
     return true;
   }
@@ -231,8 +241,20 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   private send(buf: Buffer): boolean {
     if (this.closed) return false;
     this.lastSent = Date.now();
+    // everything sent in one tick leaves in one writev: a block is a header and its data,
+    // and requests go out in batches
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     return this.socket.write(buf);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   sendBitfield(bits: Bitfield): void {
     if (bits.count > 0) this.send(M.bitfield(bits.buffer));
@@ -290,6 +312,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this.closed = true;
     this.closeReason = reason;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.handshakeTimer);
     this.socket.destroy();
     const dropped = [...this.requests.values()];
     this.requests.clear();
