@@ -15,6 +15,8 @@ export class ActivePiece {
   readonly pending: Uint8Array; // outstanding requests per block
   readonly received: Uint8Array;
   receivedCount = 0;
+  /** blocks neither received nor asked for: lets the picker skip pieces fully asked for */
+  free: number;
   /** who supplied each block (peer key), for banning on a bad hash */
   readonly from: (string | undefined)[];
 
@@ -23,6 +25,7 @@ export class ActivePiece {
     this.pending = new Uint8Array(this.blocks);
     this.received = new Uint8Array(this.blocks);
     this.from = new Array(this.blocks);
+    this.free = this.blocks;
   }
 
   get contributors(): Set<string> {
@@ -71,7 +74,7 @@ export class PiecePicker {
     // 1. finish what is started
     for (const p of this.active.values()) {
       if (out.length >= n) return out;
-      if (!peer.has(p.index)) continue;
+      if (p.free === 0 || !peer.has(p.index)) continue;
       this.take(p, peer, n, out, 0, alreadyAsked);
     }
     // 2. start new pieces
@@ -98,14 +101,14 @@ export class PiecePicker {
       if (p.received[b] || p.pending[b] > maxPending) continue;
       const begin = b * BLOCK_SIZE;
       if (maxPending > 0 && alreadyAsked(p.index, begin)) continue;
-      p.pending[b]++;
+      if (p.pending[b]++ === 0) p.free--;
       out.push({ index: p.index, begin, length: p.blockLength(b) });
     }
   }
 
   inEndgame(): boolean {
     for (let i = 0; i < this.meta.pieceCount; i++) if (this.missing(i)) return false;
-    for (const p of this.active.values()) for (let b = 0; b < p.blocks; b++) if (!p.received[b] && p.pending[b] === 0) return false;
+    for (const p of this.active.values()) if (p.free > 0) return false;
     return true;
   }
 
@@ -134,7 +137,7 @@ export class PiecePicker {
     const p = this.active.get(index);
     if (!p) return;
     const b = begin / BLOCK_SIZE;
-    if (p.pending[b] > 0) p.pending[b]--;
+    if (p.pending[b] > 0 && --p.pending[b] === 0 && !p.received[b]) p.free++;
   }
 
   /**
@@ -149,7 +152,8 @@ export class PiecePicker {
     if (data.length !== p.blockLength(b)) return 'dup';
     data.copy(p.buf, begin);
     p.received[b] = 1;
-    if (p.pending[b] > 0) p.pending[b]--;
+    if (p.pending[b] === 0) p.free--; // arrived without being asked of anyone still waiting
+    else p.pending[b]--;
     p.receivedCount++;
     p.from[b] = from;
     if (p.receivedCount < p.blocks) return undefined;
@@ -166,6 +170,7 @@ export class PiecePicker {
         p.from[b] = undefined;
         p.received[b] = 0;
         p.receivedCount--;
+        if (p.pending[b] === 0) p.free++;
       }
     }
   }

@@ -339,7 +339,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     // queue sized from measured throughput: about two seconds of blocks in flight
     const target = snubbed ? 2 : Math.min(MAX_QUEUE, Math.max(MIN_QUEUE, Math.ceil((ps.down.rate() * 2) / BLOCK_SIZE)));
     const room = target - conn.requests.size;
-    if (room < Math.min(8, target / 4)) return; // send requests in batches
+    // requests leave in batches: on loopback each write costs a whole TCP round of work
+    if (room < Math.min(32, target / 4)) return;
     const max = this.opts.maxBufferedBytes ?? 96 * 1024 * 1024;
     const canStart = () => this.picker.activeBytes + this.store.pendingBytes < max;
     const reqs = this.picker.next(conn.have!, room, canStart, (i, b) => conn.requests.has(blockKey(i, b)));
