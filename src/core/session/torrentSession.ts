@@ -105,6 +105,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private readonly known = new Map<string, PeerAddress & { failures: number; nextTry: number }>();
   private readonly dialing = new Set<string>();
   private readonly banned = new Set<string>();
+  /** seeders we are done with once we seed too: not dialled again */
+  private readonly finishedWith = new Set<string>();
   private readonly strikes = new Map<string, number>();
   /** bytes each peer gave us, by peer id (hex), kept after it leaves */
   readonly contributions = new Map<string, number>();
@@ -200,7 +202,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   addCandidates(peers: PeerAddress[]): void {
     for (const p of peers) {
       const key = `${p.ip}:${p.port}`;
-      if (!this.known.has(key) && !this.banned.has(key)) this.known.set(key, { ...p, failures: 0, nextTry: 0 });
+      if (!this.known.has(key) && !this.banned.has(key) && !(this.complete && this.finishedWith.has(key))) this.known.set(key, { ...p, failures: 0, nextTry: 0 });
     }
     this.dialMore();
   }
@@ -303,6 +305,10 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private detach(ps: PeerState, reason: string): void {
     if (!this.peers.delete(ps.conn)) return;
     if (ps.conn.have) this.picker.peerBitfield(ps.conn.have, -1);
+    if (ps.conn.have?.complete && ps.conn.outgoing) {
+      this.finishedWith.add(ps.conn.address);
+      if (this.complete) this.known.delete(ps.conn.address);
+    }
     this.emit('peerRemoved', ps.conn.address, reason);
     this.log.debug(`peer ${ps.conn.address} left: ${reason}`);
     this.rechoke(false);
