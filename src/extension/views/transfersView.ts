@@ -86,10 +86,9 @@ export class TransfersView extends Disposable implements vscode.TreeDataProvider
           this._onDidChange.fire(undefined);
           break;
         }
-        const item = new TransferItem(t);
-        this.items.set(t.infoHash, item);
-        // a refresh of the element re-reads getTreeItem for it only
-        Object.assign(old, item);
+        // a refresh of the element re-reads getTreeItem for it only; VS Code knows the
+        // element by identity, so `old` (what getChildren returned) stays the one we refresh
+        Object.assign(old, new TransferItem(t));
         this._onDidChange.fire(old);
       }
       this.dirty.clear();
