@@ -238,7 +238,18 @@ export class StaService extends Disposable {
     return known?.session === session ? known : this.track(session, 'download');
   }
 
+  private catalogSoon?: NodeJS.Timeout;
+
+  /** Several files published at once cause one catalog read. */
+  private refreshCatalogSoon(): void {
+    this.catalogSoon ??= setTimeout(() => {
+      this.catalogSoon = undefined;
+      void this.refreshCatalog();
+    }, 300);
+  }
+
   private watch(session: TorrentSession): void {
+    session.on('published', () => this.refreshCatalogSoon());
     // uploads of shared files appear as transfers once a peer takes something
     if (this.transfers.has(session.infoHashHex)) return;
     const off = session.on('progress', (p) => {
@@ -316,6 +327,8 @@ export class StaService extends Disposable {
     this.engine = undefined;
     if (this.catalogTimer) clearInterval(this.catalogTimer);
     this.catalogTimer = undefined;
+    if (this.catalogSoon) clearTimeout(this.catalogSoon);
+    this.catalogSoon = undefined;
     await engine.close();
     this.shared.clear();
     for (const t of this.transfers.values()) {

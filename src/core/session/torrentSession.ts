@@ -54,6 +54,8 @@ export type SessionEvents = {
   /** the file is complete and verified at `path` */
   done: [path: string];
   warning: [message: string];
+  /** the .torrent was (re)published to the STA catalog at `tracker` */
+  published: [tracker: string];
 };
 
 export interface SessionOptions {
@@ -192,6 +194,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     try {
       await publishTorrent(url, this.meta.torrent, this.opts.catalogPath);
       this.log.info(`published ${this.meta.name} to ${url}`);
+      this.emit('published', url);
     } catch (e) {
       this.emit('warning', `could not publish ${this.meta.name}: ${(e as Error).message}`);
     }

@@ -153,6 +153,7 @@ export class HttpFront {
     socket.staDeadline = Date.now() + SILENT_MS;
     this.sockets.add(socket);
     socket.on('data', onData);
+    socket.on('end', onEnd);
     socket.on('error', onError);
     socket.on('close', onClose);
     socket.staFront = this;
@@ -197,6 +198,7 @@ export class HttpFront {
 
   private handOff(socket: FrontSocket, unread: Buffer): void {
     this.forget(socket);
+    socket.removeListener('end', onEnd);
     socket.removeListener('error', onError);
     socket.removeListener('close', onClose);
     socket.pause();
@@ -241,6 +243,13 @@ export class HttpFront {
 // shared listeners: no closures per connection
 function onData(this: FrontSocket, chunk: Buffer): void {
   this.staFront!.data(this, chunk);
+}
+
+// the client sent FIN: nothing more will come to answer, so close as node:http does (the
+// listening socket allows half-open connections, so nothing else would until a timeout)
+function onEnd(this: FrontSocket): void {
+  this.staFront?.forget(this);
+  this.end(() => this.destroy());
 }
 
 function onError(): void {

@@ -10,44 +10,65 @@ const hexVal = (c: number): number => {
   return -1;
 };
 
-/** Percent-decodes `s` (and `+` as space) to bytes; throws on a broken escape. */
-export function percentDecode(s: string): Buffer {
-  const out = Buffer.allocUnsafe(s.length);
+/**
+ * Percent-decodes `s` (or `s[from, to)`) (and `+` as space) to bytes; throws on a broken escape.
+ * Reading up to two characters past `to` is harmless: what follows a query part is `&` or
+ * `=`, never a hex digit, exactly as the end of the string would be.
+ */
+export function percentDecode(s: string, from = 0, to = s.length): Buffer {
+  // first count and check, so the result is one exact-size Buffer (announces decode ~10 a time)
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25 /* % */) {
-      const hi = hexVal(s.charCodeAt(i + 1));
-      const lo = hexVal(s.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) throw new QueryError('broken percent-escape');
-      out[n++] = (hi << 4) | lo;
+      if (hexVal(s.charCodeAt(i + 1)) < 0 || hexVal(s.charCodeAt(i + 2)) < 0) throw new QueryError('broken percent-escape');
       i += 2;
-    } else if (c === 0x2b /* + */) {
-      out[n++] = 0x20;
     } else if (c > 0x7f) {
       throw new QueryError('non-ASCII byte in query');
+    }
+    n++;
+  }
+  const out = Buffer.allocUnsafe(n);
+  n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      out[n++] = (hexVal(s.charCodeAt(i + 1)) << 4) | hexVal(s.charCodeAt(i + 2));
+      i += 2;
     } else {
-      out[n++] = c;
+      out[n++] = c === 0x2b /* + */ ? 0x20 : c;
     }
   }
-  return out.subarray(0, n);
+  return out;
+}
+
+/** `s[from, to)` as a parameter name: the text itself when it has nothing to decode. */
+function decodeKey(s: string, from: number, to: number): string {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 || c === 0x2b || c > 0x7f) return percentDecode(s, from, to).toString('latin1');
+  }
+  return s.slice(from, to);
 }
 
 /** Splits `a=1&b=2&b=3` into a map of byte values; repeated keys keep every value. */
 export function parseQuery(query: string, maxParams = 200): Map<string, Buffer[]> {
   const params = new Map<string, Buffer[]>();
-  if (query.length === 0) return params;
   let count = 0;
-  for (const part of query.split('&')) {
-    if (part.length === 0) continue;
-    if (++count > maxParams) throw new QueryError(`more than ${maxParams} parameters`);
-    const eq = part.indexOf('=');
-    const key = (eq < 0 ? part : part.slice(0, eq));
-    const value = percentDecode(eq < 0 ? '' : part.slice(eq + 1));
-    const k = percentDecode(key).toString('latin1');
-    const list = params.get(k);
-    if (list) list.push(value);
-    else params.set(k, [value]);
+  for (let start = 0; start < query.length; ) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    if (end > start) {
+      if (++count > maxParams) throw new QueryError(`more than ${maxParams} parameters`);
+      let eq = query.indexOf('=', start);
+      if (eq < 0 || eq > end) eq = end; // no value: an empty one
+      const value = percentDecode(query, eq === end ? end : eq + 1, end);
+      const k = decodeKey(query, start, eq);
+      const list = params.get(k);
+      if (list) list.push(value);
+      else params.set(k, [value]);
+    }
+    start = end + 1;
   }
   return params;
 }

@@ -258,6 +258,9 @@ export class TrackerServer {
       swarm = this.swarms.get(hex);
       const at = swarm?.byKey.get(key);
       const wasSeeder = at !== undefined && swarm!.peers[at].seeder;
+      // a leecher stopping with nothing left finished without announcing `completed`
+      // (aria2c with --seed-time=0 does exactly that): it still counts as a download
+      if (at !== undefined && !wasSeeder && left === 0) swarm!.completed++;
       swarm?.remove(key);
       // the last seeder leaving takes the catalog entry with it; a leecher leaving does not
       // (a fresh entry whose seeder has not announced yet waits for the sweep)
@@ -265,12 +268,19 @@ export class TrackerServer {
     } else {
       swarm = this.swarms.getOrCreate(hex);
       const known = swarm.byKey.get(key);
+      const wasLeecher = known !== undefined && !swarm.peers[known].seeder;
       if (known !== undefined && event === '' && left === undefined) seeder = swarm.peers[known].seeder;
       swarm.upsert({ key, peerId, ip, port, seeder, lastSeen: now });
-      if (event === 'completed') swarm.completed++;
+      // a finished download counts once: `completed` (unless already a seeder here), or a
+      // known leecher announcing left=0 without the event
+      if (event === 'completed' ? known === undefined || wasLeecher : wasLeecher && seeder) swarm.completed++;
     }
 
-    if (compact) return this.compactAnswer(swarm, event === 'stopped' ? 0 : numwant, key, seeder, hex);
+    // A seeder has no use for other seeders, but a client fetching a magnet link's metadata
+    // announces left=0 as well (aria2c does) and needs them: seeders are left out of a
+    // seeder's answer only when there are leechers enough to fill it.
+    const skipSeeders = seeder && swarm !== undefined && swarm.leechers >= numwant;
+    if (compact) return this.compactAnswer(swarm, event === 'stopped' ? 0 : numwant, key, skipSeeders, hex);
     const body: Record<string, unknown> = {
       complete: swarm?.seeders ?? 0,
       incomplete: swarm?.leechers ?? 0,
@@ -279,7 +289,7 @@ export class TrackerServer {
       // STA peers republish their .torrent when the tracker does not know it (e.g. after a restart)
       'sta catalog': this.catalog.has(hex) ? 1 : 0,
     };
-    const peers = event === 'stopped' || !swarm ? [] : swarm.sample(numwant, key, seeder);
+    const peers = event === 'stopped' || !swarm ? [] : swarm.sample(numwant, key, skipSeeders);
     body.peers = peers.map((p) => (noPeerId ? { ip: p.ip, port: p.port } : { 'peer id': p.peerId, ip: p.ip, port: p.port }));
     return encode(body);
   }

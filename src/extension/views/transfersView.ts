@@ -5,6 +5,8 @@ import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { StaService, Transfer } from '../staService';
 
+const peers = (n: number) => `${n} peer${n === 1 ? '' : 's'}`;
+
 const ICONS: Record<string, string> = {
   checking: 'sync~spin',
   downloading: 'cloud-download',
@@ -19,9 +21,9 @@ export function transferDescription(t: Transfer): string {
   const pct = `${((100 * p.verifiedBytes) / p.length).toFixed(1)}%`;
   switch (p.state) {
     case 'downloading':
-      return `${pct} · ${formatRate(p.downloadRate)} · ETA ${formatEta(p.eta)} · ${p.peers} peers`;
+      return `${pct} · ${formatRate(p.downloadRate)} · ETA ${formatEta(p.eta)} · ${peers(p.peers)}`;
     case 'seeding':
-      return `${t.kind === 'download' ? '100% · ' : ''}seeding · ${formatRate(p.uploadRate)} up · ${formatBytes(p.uploaded)} sent · ${p.peers} peers`;
+      return `${t.kind === 'download' ? '100% · ' : ''}seeding · ${formatRate(p.uploadRate)} up · ${formatBytes(p.uploaded)} sent · ${peers(p.peers)}`;
     case 'failed':
       return `failed: ${t.error ?? 'unknown error'}`;
     default:
@@ -39,7 +41,7 @@ export class TransferItem extends vscode.TreeItem {
     this.contextValue = ItemContext.transfer(p.state, transfer.done);
     this.tooltip = new vscode.MarkdownString(
       `**${transfer.name}** (${transfer.kind})\n\n${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
-        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${p.peers} peers\n\n${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
+        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
       true,
     );
     if (transfer.path) this.resourceUri = vscode.Uri.file(transfer.path);
