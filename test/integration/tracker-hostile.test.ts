@@ -439,6 +439,33 @@ describe('tracker under hostile input (child process)', function () {
     }
   });
 
+  it('closes at once when a client half-closes: before sending anything, or after a keep-alive answer', async () => {
+    const closeDelay = async (prelude?: Buffer): Promise<number> => {
+      const s = connect({ host: '127.0.0.1', port: t.port });
+      s.on('error', () => undefined);
+      await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+      try {
+        if (prelude) {
+          const got = new Promise<Buffer>((resolve) => s.once('data', resolve));
+          s.write(prelude);
+          const first = await got;
+          assert.match(first.toString('latin1'), /^HTTP\/1\.1 200 /);
+        }
+        const t0 = Date.now();
+        const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+        s.end();
+        const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());
+        assert.notEqual(await Promise.race([closed, timer]), 'timeout', 'the tracker kept a half-closed connection open');
+        return Date.now() - t0;
+      } finally {
+        s.destroy();
+      }
+    };
+    assert.ok((await closeDelay()) < 1000);
+    const keepAlive = Buffer.from(`GET /announce?${announceQuery({ infoHash: randomBytes(20), peerId: peerId(), port: 7200, event: 'started' })} HTTP/1.1\r\nHost: a\r\n\r\n`);
+    assert.ok((await closeDelay(keepAlive)) < 1000);
+  });
+
   it('repeated valid-but-different announces grow swarms only by what they name, and stopped shrinks them', async () => {
     const before = await swarmCount();
     const hashes = Array.from({ length: 20 }, () => randomBytes(20));

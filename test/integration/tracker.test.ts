@@ -1,7 +1,6 @@
 // The tracker over real HTTP on loopback: announce, scrape, catalog, expiry, IPv6, ip param.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Server } from 'node:http';
 import { createServer as createTcpServer, Server as TcpServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -116,9 +115,10 @@ describe('tracker over HTTP', function () {
     assert.deepEqual(await stats(t, ih), { complete: 1, downloaded: 1, incomplete: 1 });
     assert.deepEqual(compactPeers(r.peers).map(key), ['127.0.0.1:6002']);
 
-    // a seeder joining is not sent the other seeder; the leecher sees both seeders
+    // a seeder joining gets the other seeder too (leechers cannot fill its numwant); the
+    // leecher sees both seeders
     r = await announce(t, { infoHash: ih, peerId: c, port: 6003, event: 'started', left: 0 });
-    assert.deepEqual(compactPeers(r.peers).map(key), ['127.0.0.1:6002']);
+    assert.deepEqual(compactPeers(r.peers).map(key).sort(), ['127.0.0.1:6001', '127.0.0.1:6002']);
     r = await announce(t, { infoHash: ih, peerId: b, port: 6002, left: 100 });
     assert.deepEqual(compactPeers(r.peers).map(key).sort(), ['127.0.0.1:6001', '127.0.0.1:6003']);
     assert.equal(r.complete, 2);
@@ -126,7 +126,7 @@ describe('tracker over HTTP', function () {
     // the same peer id from a new port moves, it is not duplicated
     await announce(t, { infoHash: ih, peerId: b, port: 7002, left: 100 });
     r = await announce(t, { infoHash: ih, peerId: a, port: 6001, left: 0 });
-    assert.deepEqual(compactPeers(r.peers).map(key), ['127.0.0.1:7002']);
+    assert.deepEqual(compactPeers(r.peers).map(key).sort(), ['127.0.0.1:6003', '127.0.0.1:7002']);
     assert.deepEqual(await stats(t, ih), { complete: 2, downloaded: 1, incomplete: 1 });
 
     // stopped removes at once, and the stopping peer gets no peers
@@ -141,6 +141,27 @@ describe('tracker over HTTP', function () {
     assert.equal(r.complete, 0);
     r = await announce(t, { infoHash: randomBytes(20), peerId: c, port: 6003, event: 'stopped', left: 0 });
     assert.equal(r.complete, 0);
+  });
+
+  it('a seeder gets only leechers when they fill its numwant, seeders too otherwise (magnet clients announce left=0)', async () => {
+    const t = await start();
+    const ih = randomBytes(20);
+    for (let i = 0; i < 5; i++) await announce(t, { infoHash: ih, peerId: peerId('LE' + String(i).padStart(4, '0')), port: 6800 + i, left: 10, event: 'started' });
+    for (let i = 0; i < 3; i++) await announce(t, { infoHash: ih, peerId: peerId('SE' + String(i).padStart(4, '0')), port: 6900 + i, left: 0, event: 'started' });
+    const seeder = peerId('SE9999');
+    for (const numwant of [1, 3, 5]) {
+      const r = await announce(t, { infoHash: ih, peerId: seeder, port: 6999, left: 0, numwant });
+      const ports = compactPeers(r.peers).map((p) => p.port);
+      assert.equal(ports.length, numwant);
+      assert.ok(ports.every((p) => p >= 6800 && p < 6805), `numwant ${numwant}: only leechers, got ${ports}`);
+    }
+    let r = await announce(t, { infoHash: ih, peerId: seeder, port: 6999, left: 0 });
+    assert.equal(compactPeers(r.peers).length, 8, 'everyone else when leechers cannot fill numwant 50');
+    // aria2c fetching a magnet link's metadata announces left=0: it must still find the seeder
+    const ih2 = randomBytes(20);
+    await announce(t, { infoHash: ih2, peerId: peerId('SEED01'), port: 7001, left: 0, event: 'started' });
+    r = await announce(t, { infoHash: ih2, peerId: peerId('MAGNET'), port: 7002, left: 0, event: 'started' });
+    assert.deepEqual(compactPeers(r.peers).map(key), ['127.0.0.1:7001']);
   });
 
   it('compact, compact=0 with peer ids, and compact=0 with no_peer_id', async () => {
@@ -464,8 +485,11 @@ describe('tracker over HTTP', function () {
     }
     try {
       const t = await start();
-      const http = (t as unknown as { server: Server }).server;
-      v6Listener.on('connection', (sock) => http.emit('connection', sock));
+      // whichever server object inside the tracker is listening takes the connection
+      const inner = Object.values(t as object).flatMap((v) => [v, ...(v && typeof v === 'object' ? Object.values(v) : [])]);
+      const listening = inner.find((v): v is TcpServer => v instanceof TcpServer && v.listening);
+      assert.ok(listening, 'no listening server inside the tracker');
+      v6Listener.on('connection', (sock) => listening.emit('connection', sock));
       const v6Url = `http://[::1]:${(v6Listener.address() as { port: number }).port}/announce`;
       const ih = randomBytes(20);
       const p6 = peerId('V60001');

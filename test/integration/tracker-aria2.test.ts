@@ -1,0 +1,232 @@
+// Real BitTorrent clients through `sta tracker` (a child process): an aria2c seeder and an
+// aria2c leecher find each other through it and move a private 4 MiB file; aria2 fetches the
+// metadata of a magnet link and the .torrent it writes parses to the same info-hash; and
+// opentracker, given the same announces as STA's tracker, answers the same way.
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { decode } from '../../src/core/bencode';
+import { parseTorrent } from '../../src/core/metainfo';
+import { announce as clientAnnounce } from '../../src/core/tracker/client';
+import {
+  bdecodeRawKeys,
+  CLI,
+  freePort,
+  httpGet,
+  makeTempDir,
+  pct,
+  peerId,
+  run,
+  sha256File,
+  startTrackerChild,
+  stopChild,
+  TrackerChild,
+  waitFor,
+  waitForExit,
+  waitForPort,
+  waitForPortFree,
+  writeRandomFile,
+} from '../helpers/util';
+
+const ARIA2_COMMON = [
+  '--enable-dht=false',
+  '--enable-dht6=false',
+  '--bt-enable-lpd=false',
+  '--enable-peer-exchange=false',
+  '--disable-ipv6=true',
+  '--interface=127.0.0.1',
+  '--bt-tracker-interval=1',
+  '--file-allocation=falloc',
+  '--console-log-level=warn',
+  '--summary-interval=0',
+  '--rpc-save-upload-metadata=false',
+  '--auto-save-interval=0',
+];
+
+interface Spawned {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function spawnLogged(cmd: string, args: string[]): Spawned {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (c: Buffer) => {
+    out += c.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, output: () => out };
+}
+
+async function scrapeEntry(t: TrackerChild, infoHash: Buffer): Promise<{ complete: number; incomplete: number; downloaded: number }> {
+  const r = await httpGet(`${t.scrape}?info_hash=${pct(infoHash)}`);
+  assert.equal(r.status, 200);
+  decode(r.body);
+  return { ...bdecodeRawKeys(r.body).files[infoHash.toString('latin1')] };
+}
+
+describe('real clients through sta tracker', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let tracker: TrackerChild;
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    ({ dir, cleanup } = await makeTempDir('sta-aria2-'));
+    tracker = await startTrackerChild(['--interval', '2']);
+  });
+
+  after(async () => {
+    for (const c of children) await stopChild(c).catch(() => undefined);
+    await tracker?.stop();
+    await cleanup?.();
+  });
+
+  it('aria2c seeder → aria2c leecher, private 4 MiB torrent made by sta create; scrape counts the download', async () => {
+    const seedDir = join(dir, 'seed');
+    const leechDir = join(dir, 'leech');
+    await fsp.mkdir(seedDir);
+    await fsp.mkdir(leechDir);
+    const src = join(seedDir, 'payload.bin');
+    await writeRandomFile(src, 4 * 1024 * 1024);
+    const torrentPath = join(dir, 'payload.torrent');
+    const made = await run(process.execPath, [CLI, 'create', src, '--tracker', tracker.announce, '--private', '-o', torrentPath, '--json'], { timeoutMs: 30_000 });
+    assert.equal(made.code, 0, made.stderr);
+    const info = JSON.parse(made.stdout.trim().split('\n').pop()!);
+    const meta = parseTorrent(await fsp.readFile(torrentPath));
+    assert.equal(info.infoHash, meta.infoHashHex);
+    assert.equal(meta.private, true);
+    assert.equal(meta.announce, tracker.announce);
+
+    const seedPort = await freePort();
+    const seeder = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${seedPort}`, '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
+    children.push(seeder.child);
+    // the seeder is in the swarm as a seeder before the leecher starts
+    await waitFor('the aria2c seeder to announce', async () => {
+      if (seeder.child.exitCode !== null) throw new Error(`seeder exited ${seeder.child.exitCode}: ${seeder.output()}`);
+      return (await scrapeEntry(tracker, meta.infoHash)).complete === 1;
+    }, 30_000, 200);
+    await waitForPort(seedPort, 10_000);
+
+    const leechPort = await freePort();
+    const t0 = Date.now();
+    const leecher = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${leechPort}`, '--seed-time=0', '-d', leechDir, torrentPath]);
+    children.push(leecher.child);
+    let code: number | string;
+    try {
+      code = await waitForExit(leecher.child, 60_000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nleecher: ${leecher.output()}\nseeder: ${seeder.output()}\ntracker: ${tracker.stderr()}`);
+    }
+    assert.equal(code, 0, `leecher exit ${code}: ${leecher.output()}`);
+    console.log(`      aria2c leecher done in ${Date.now() - t0} ms`);
+    assert.equal(await sha256File(join(leechDir, 'payload.bin')), await sha256File(src));
+
+    // the leecher announced `completed` (and then `stopped`): counted once, and gone
+    const s = (await waitFor('scrape to show the download', async () => {
+      const e = await scrapeEntry(tracker, meta.infoHash);
+      return e.downloaded >= 1 && e.incomplete === 0 ? e : undefined;
+    }, 10_000, 200))!;
+    assert.ok(s.downloaded >= 1);
+    assert.equal(s.complete, 1, 'the seeder is still there');
+
+    // stop the seeder by PID; it leaves the swarm (aria2c killed by SIGTERM does not always
+    // announce `stopped`: then it expires after two 2-second intervals)
+    const stoppedAt = Date.now();
+    await stopChild(seeder.child, 15_000);
+    assert.notEqual(seeder.child.exitCode ?? seeder.child.signalCode, null);
+    await waitForPortFree(seedPort, 15_000);
+    // (an empty swarm is then dropped with its counts, so `downloaded` was checked above)
+    await waitFor('the seeder to leave the swarm', async () => (await scrapeEntry(tracker, meta.infoHash)).complete === 0, 15_000, 250);
+    console.log(`      seeder gone from the swarm ${Date.now() - stoppedAt} ms after SIGTERM`);
+  });
+
+  it('aria2c fetches a magnet link\'s metadata from an aria2c seeder; the .torrent it writes parses to the same info-hash', async () => {
+    const seedDir = join(dir, 'mseed');
+    const outDir = join(dir, 'mout');
+    await fsp.mkdir(seedDir);
+    await fsp.mkdir(outDir);
+    const src = join(seedDir, 'magnet payload.bin');
+    await writeRandomFile(src, 300_000);
+    const torrentPath = join(dir, 'magnet.torrent');
+    const made = await run(process.execPath, [CLI, 'create', src, '--tracker', tracker.announce, '--piece-length', '16384', '-o', torrentPath, '--json'], { timeoutMs: 30_000 });
+    assert.equal(made.code, 0, made.stderr);
+    const meta = parseTorrent(await fsp.readFile(torrentPath));
+    const magnet = JSON.parse(made.stdout.trim().split('\n').pop()!).magnet as string;
+
+    const seedPort = await freePort();
+    const seeder = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${seedPort}`, '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
+    children.push(seeder.child);
+    await waitFor('the magnet seeder to announce', async () => (await scrapeEntry(tracker, meta.infoHash)).complete === 1, 30_000, 200);
+
+    const fetchPort = await freePort();
+    const fetcher = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${fetchPort}`, '--bt-metadata-only=true', '--bt-save-metadata=true', '-d', outDir, magnet]);
+    children.push(fetcher.child);
+    const code = await waitForExit(fetcher.child, 60_000).catch((e) => `${e.message}: ${fetcher.output()}`);
+    assert.equal(code, 0, `aria2c magnet fetch: ${code} ${fetcher.output()}`);
+    const saved = join(outDir, `${meta.infoHashHex}.torrent`);
+    const produced = parseTorrent(await fsp.readFile(saved));
+    assert.equal(produced.infoHashHex, meta.infoHashHex);
+    assert.equal(produced.name, 'magnet payload.bin');
+    assert.equal(produced.length, 300_000);
+    assert.equal(produced.pieceLength, 16384);
+    assert.deepEqual(produced.pieceHashes, meta.pieceHashes);
+    await stopChild(seeder.child, 15_000);
+    await waitForPortFree(seedPort, 15_000);
+  });
+
+  it('opentracker as a drop-in: the same announces and scrape give the same swarm to STA\'s tracker client', async () => {
+    const ih = randomBytes(20);
+    const otDir = join(dir, 'opentracker');
+    await fsp.mkdir(otDir);
+    await fsp.writeFile(join(otDir, 'whitelist.txt'), `${ih.toString('hex')}\n`);
+    const otPort = await freePort();
+    // -i before -p/-P, or it binds every address; it chroots into -d and reads the whitelist there
+    const ot = spawnLogged('opentracker', ['-i', '127.0.0.1', '-p', String(otPort), '-P', String(otPort), '-w', 'whitelist.txt', '-d', otDir, '-u', 'nobody']);
+    children.push(ot.child);
+    await waitForPort(otPort, 10_000).catch((e) => {
+      throw new Error(`${e.message}: ${ot.output()}`);
+    });
+    const otUrl = `http://127.0.0.1:${otPort}/announce`;
+
+    const a = peerId('OT0001');
+    const b = peerId('OT0002');
+    const c = peerId('OT0003');
+    // opentracker lists the asking peer itself; STA's tracker leaves it out (a peer cannot
+    // use it). Apart from that the answers must match exactly.
+    const swarmView = async (url: string, normalize: boolean) => {
+      const base = { infoHash: ih, uploaded: 0, downloaded: 0 };
+      const step = async (id: Buffer, port: number, left: number, event?: 'started' | 'completed' | 'stopped') => {
+        const r = await clientAnnounce(url, { ...base, peerId: id, port, left, event });
+        let peers = r.peers.map((p) => `${p.ip}:${p.port}`);
+        if (normalize) peers = peers.filter((p) => p !== `127.0.0.1:${port}`);
+        return { peers: peers.sort(), complete: r.complete, incomplete: r.incomplete, interval: r.interval > 0 };
+      };
+      const steps = {
+        aStarts: await step(a, 7301, 1000, 'started'),
+        bStarts: await step(b, 7302, 1000, 'started'),
+        aCompletes: await step(a, 7301, 0, 'completed'),
+        cSeeds: await step(c, 7303, 0, 'started'),
+        bLeaves: await step(b, 7302, 1000, 'stopped'),
+        cAgain: await step(c, 7303, 0),
+      };
+      const s = await httpGet(`${url.replace(/announce$/, 'scrape')}?info_hash=${pct(ih)}`);
+      return { ...steps, scrape: { ...bdecodeRawKeys(s.body).files[ih.toString('latin1')] } };
+    };
+    const sta = await swarmView(tracker.announce, false);
+    const open = await swarmView(otUrl, true);
+    assert.deepEqual(sta, open);
+    // and what both said is right
+    assert.deepEqual(sta.aStarts, { peers: [], complete: 0, incomplete: 1, interval: true });
+    assert.deepEqual(sta.bStarts.peers, ['127.0.0.1:7301']);
+    assert.deepEqual(sta.cSeeds, { peers: ['127.0.0.1:7301', '127.0.0.1:7302'], complete: 2, incomplete: 1, interval: true });
+    assert.deepEqual(sta.bLeaves, { peers: [], complete: 2, incomplete: 0, interval: true });
+    assert.deepEqual(sta.scrape, { complete: 2, downloaded: 1, incomplete: 0 });
+    await stopChild(ot.child, 5000);
+  });
+});
