@@ -138,6 +138,16 @@ function cpuSeconds(pid) {
   }
 }
 
+/** Bytes a process has passed through read(2)/write(2)-family calls (/proc/PID/io), or null. */
+function ioBytes(pid) {
+  try {
+    const t = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { rchar: Number(/rchar: (\d+)/.exec(t)[1]), wchar: Number(/wchar: (\d+)/.exec(t)[1]) };
+  } catch {
+    return null;
+  }
+}
+
 /** Machine-wide [busy, total] jiffies from /proc/stat. */
 function machineJiffies() {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -308,7 +318,14 @@ class CpuWatch {
     this.start = new Map();
     this.last = new Map();
     this.peakPct = {};
-    for (const procs of Object.values(groups)) for (const p of procs) this.start.set(p.pid, cpuSeconds(p.pid) ?? 0);
+    this.io0 = new Map();
+    this.io = new Map();
+    for (const procs of Object.values(groups)) {
+      for (const p of procs) {
+        this.start.set(p.pid, cpuSeconds(p.pid) ?? 0);
+        this.io0.set(p.pid, ioBytes(p.pid) ?? { rchar: 0, wchar: 0 });
+      }
+    }
     this.machine0 = machineJiffies();
     this.prev = { t: performance.now(), sums: this.sums() };
     this.timer = setInterval(() => this.tick(), 100);
@@ -320,6 +337,8 @@ class CpuWatch {
       for (const p of procs) {
         const c = cpuSeconds(p.pid);
         if (c !== null) this.last.set(p.pid, c);
+        const io = ioBytes(p.pid);
+        if (io) this.io.set(p.pid, io);
         s += (this.last.get(p.pid) ?? this.start.get(p.pid)) - this.start.get(p.pid);
       }
       out[g] = s;
@@ -345,7 +364,16 @@ class CpuWatch {
     const [b1, t1] = machineJiffies();
     const out = { machineBusyPct: Number(((100 * (b1 - this.machine0[0])) / Math.max(1, t1 - this.machine0[1])).toFixed(1)) };
     for (const [g, s] of Object.entries(sums)) {
-      out[g] = { cpuSeconds: Number(s.toFixed(2)), avgPct: Number(((100 * s) / seconds).toFixed(0)), peakPct: Math.round(this.peakPct[g] ?? 0) };
+      // syscall bytes (rchar/wchar include sockets, and the last 100 ms of a process that exits are missed)
+      let r = 0;
+      let w = 0;
+      for (const p of this.groups[g]) {
+        const a = this.io0.get(p.pid);
+        const b = this.io.get(p.pid) ?? a;
+        r += b.rchar - a.rchar;
+        w += b.wchar - a.wchar;
+      }
+      out[g] = { cpuSeconds: Number(s.toFixed(2)), avgPct: Number(((100 * s) / seconds).toFixed(0)), peakPct: Math.round(this.peakPct[g] ?? 0), readMB: Math.round(r / 1e6), writeMB: Math.round(w / 1e6) };
     }
     return out;
   }
@@ -502,7 +530,7 @@ async function runOnce(o, tool, ctx, kind, round, profDir) {
     log(
       `  ${tool} ${kind}: ${result.seconds.toFixed(2)} s` +
         (kind === 'multi' ? `, ${(ctx.bytes / result.seconds / 1e6).toFixed(0)} MB/s` : ` (leechers: ${outcomes.map((r) => r.seconds.toFixed(1)).join(' ')})`) +
-        `; CPU-s leecher(s) ${result.cpu.leechers.cpuSeconds} (peak ${result.cpu.leechers.peakPct}%), seeders ${result.cpu.seeders.cpuSeconds}, machine busy ${result.cpu.machineBusyPct}%` +
+        `; CPU-s leecher(s) ${result.cpu.leechers.cpuSeconds} (peak ${result.cpu.leechers.peakPct}%), seeders ${result.cpu.seeders.cpuSeconds} (read ${result.cpu.seeders.readMB} MB, wrote ${result.cpu.seeders.writeMB} MB), machine busy ${result.cpu.machineBusyPct}%` +
         (result.probe ? `; loop delay max ${result.probe.maxDelayMs.toFixed(1)} ms, RSS +${((result.probe.rssPeak - result.probe.rssStart) / 1e6).toFixed(0)} MB` : ''),
     );
   } catch (e) {
