@@ -152,6 +152,24 @@ describe('FrameParser', () => {
     assert.deepEqual(g.payload.subarray(8), block);
   });
 
+  it('with gatherBlocks, hands a block that straddles chunks over as views of them, in order', () => {
+    const block = prng(4).bytes(M.BLOCK_SIZE);
+    const whole = Buffer.concat([pieceFrame(7, 16384, block), M.have(2)]);
+    const p = parser(PIECES);
+    p.gatherBlocks = true;
+    const chunks = [whole.subarray(0, 20), whole.subarray(20, 9000), whole.subarray(9000)];
+    for (const c of chunks) p.push(c);
+    const f = p.next()!;
+    assert.equal(f.id, M.Msg.Piece);
+    assert.equal(f.payload.readUInt32BE(0), 7);
+    assert.equal(f.payload.readUInt32BE(4), 16384);
+    assert.ok(f.block && f.block.length === 3, 'three views');
+    f.block!.forEach((part, i) => assert.equal(part.buffer, chunks[i].buffer, `part ${i} is a view, not a copy`));
+    assert.deepEqual(Buffer.concat(f.block!), block);
+    assert.equal(p.next()!.id, M.Msg.Have, 'the next frame follows intact');
+    assert.equal(p.bufferedBytes, 0);
+  });
+
   it('checks the exact length of every message id', () => {
     const exact: Record<number, number> = {
       [M.Msg.Choke]: 1,

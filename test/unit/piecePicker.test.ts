@@ -62,15 +62,17 @@ describe('PiecePicker', () => {
     p.release(1, BLOCK_SIZE);
     const again = p.next(peer, 10, () => true, never);
     assert.deepEqual(again.map((r) => r.begin), [BLOCK_SIZE]);
-    assert.equal(p.block(1, 0, Buffer.alloc(BLOCK_SIZE, 1), 'liar'), undefined);
+    assert.equal(p.block(1, 0, Buffer.alloc(BLOCK_SIZE, 1), BLOCK_SIZE, 'liar'), undefined);
     p.forget('liar');
     assert.deepEqual(p.next(peer, 10, () => true, never).map((r) => r.begin), [0], 'the liar\'s block is asked for again');
-    assert.equal(p.block(1, 0, Buffer.alloc(BLOCK_SIZE, 2), 'good'), undefined);
-    const done = p.block(1, BLOCK_SIZE, Buffer.alloc(100, 3), 'good');
+    assert.equal(p.block(1, 0, [Buffer.alloc(100, 2), Buffer.alloc(BLOCK_SIZE - 100, 2)], BLOCK_SIZE, 'good'), undefined);
+    const done = p.block(1, BLOCK_SIZE, Buffer.alloc(100, 3), 100, 'good');
     assert.ok(done && done !== 'dup');
     assert.deepEqual([...done.contributors], ['good']);
+    assert.ok(done.buf.subarray(0, BLOCK_SIZE).every((x) => x === 2), 'a block in parts is assembled in order');
+    assert.ok(done.buf.subarray(BLOCK_SIZE).every((x) => x === 3));
     assert.ok(p.verifying.has(1));
-    assert.equal(p.block(1, 0, Buffer.alloc(BLOCK_SIZE), 'late'), 'dup');
+    assert.equal(p.block(1, 0, Buffer.alloc(BLOCK_SIZE), BLOCK_SIZE, 'late'), 'dup');
   });
 
   it('enters endgame only when every missing block is asked for, then duplicates once per other peer', () => {

@@ -144,13 +144,17 @@ export class PiecePicker {
    * Stores a block. Returns the piece when it is complete (and moves it to `verifying`),
    * 'dup' for a block we already had, undefined otherwise.
    */
-  block(index: number, begin: number, data: Buffer, from: string): ActivePiece | 'dup' | undefined {
+  block(index: number, begin: number, data: Buffer | Buffer[], length: number, from: string): ActivePiece | 'dup' | undefined {
     const p = this.active.get(index);
     if (!p) return 'dup';
     const b = begin / BLOCK_SIZE;
     if (p.received[b]) return 'dup';
-    if (data.length !== p.blockLength(b)) return 'dup';
-    data.copy(p.buf, begin);
+    if (length !== p.blockLength(b)) return 'dup';
+    if (Buffer.isBuffer(data)) data.copy(p.buf, begin);
+    else {
+      let at = begin;
+      for (const part of data) at += part.copy(p.buf, at);
+    }
     p.received[b] = 1;
     if (p.pending[b] === 0) p.free--; // arrived without being asked of anyone still waiting
     else p.pending[b]--;

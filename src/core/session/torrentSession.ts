@@ -290,7 +290,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     });
     conn.on('unchoke', () => this.fill(ps));
     conn.on('dropped', (reqs) => this.released(reqs));
-    conn.on('block', (index, begin, data) => this.onBlock(ps, index, begin, data));
+    conn.on('block', (index, begin, data, length) => this.onBlock(ps, index, begin, data, length));
     conn.on('interested', () => this.rechoke(false));
     conn.on('notInterested', () => this.rechoke(false));
     conn.on('request', (req) => this.onRequest(ps, req));
@@ -356,14 +356,14 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     for (const r of reqs) conn.request(r.index, r.begin, r.length);
   }
 
-  private onBlock(ps: PeerState, index: number, begin: number, data: Buffer): void {
-    ps.down.add(data.length);
-    this.down.add(data.length);
-    this.contributions.set(ps.id, (this.contributions.get(ps.id) ?? 0) + data.length);
-    const result = this.picker.block(index, begin, data, ps.id);
+  private onBlock(ps: PeerState, index: number, begin: number, data: Buffer | Buffer[], length: number): void {
+    ps.down.add(length);
+    this.down.add(length);
+    this.contributions.set(ps.id, (this.contributions.get(ps.id) ?? 0) + length);
+    const result = this.picker.block(index, begin, data, length, ps.id);
     // endgame: whoever else was asked for this block need not send it
     const key = blockKey(index, begin);
-    for (const other of this.peers.keys()) if (other !== ps.conn && other.requests.has(key)) other.cancel(index, begin, data.length);
+    for (const other of this.peers.keys()) if (other !== ps.conn && other.requests.has(key)) other.cancel(index, begin, length);
     if (result && result !== 'dup') void this.verify(result.index, result.buf, result.contributors);
     this.fill(ps);
   }

@@ -9,6 +9,12 @@ export class ProtocolError extends Error {}
 export interface Frame {
   id: number; // -1 for keep-alive
   payload: Buffer; // without the id byte
+  /**
+   * With `gatherBlocks`, a piece message that spans socket chunks keeps its block as views of
+   * those chunks (`payload` is then only the 8-byte index/begin header): the block is copied
+   * once, into its piece, instead of twice.
+   */
+  block?: Buffer[];
 }
 
 /** Largest frame before the torrent is known, and ever (a piece of one 16 KiB block + header). */
@@ -21,6 +27,7 @@ export class FrameParser {
   private handshakeDone = false;
   /** set once the torrent is known; bounds the bitfield length */
   pieceCount = 0;
+  gatherBlocks = false;
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
@@ -60,7 +67,30 @@ export class FrameParser {
     checkLength(head[4], len, this.pieceCount);
     if (this.buffered < 4 + len) return undefined;
     this.skip(5);
+    if (this.gatherBlocks && head[4] === Msg.Piece && this.chunks[0].length - this.offset < len - 1) {
+      const header = this.take(8);
+      return { id: Msg.Piece, payload: header, block: this.takeViews(len - 9) };
+    }
     return { id: head[4], payload: this.take(len - 1) };
+  }
+
+  /** The next `n` bytes as views of the queued chunks, consumed. */
+  private takeViews(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    this.buffered -= n;
+    while (n > 0) {
+      const first = this.chunks[0];
+      const take = Math.min(first.length - this.offset, n);
+      out.push(first.subarray(this.offset, this.offset + take));
+      n -= take;
+      if (this.offset + take === first.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else {
+        this.offset += take;
+      }
+    }
+    return out;
   }
 
   private peek(n: number): Buffer {

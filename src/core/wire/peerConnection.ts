@@ -25,7 +25,8 @@ export type PeerEvents = {
   notInterested: [];
   request: [req: BlockRequest];
   cancel: [req: BlockRequest];
-  block: [index: number, begin: number, data: Buffer];
+  /** a requested block: `data` is one Buffer or, when it spanned socket reads, its parts in order */
+  block: [index: number, begin: number, data: Buffer | Buffer[], length: number];
   /** our requests the peer dropped (it choked us): the session re-queues them */
   dropped: [reqs: BlockRequest[]];
   close: [reason: string];
@@ -86,6 +87,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this.outgoing = opts.outgoing;
     this.infoHash = opts.infoHash;
     this.address = `${socket.remoteAddress?.replace(/^::ffff:/, '')}:${socket.remotePort}`;
+    this.parser.gatherBlocks = true;
     if (opts.pieceCount) this.setPieceCount(opts.pieceCount);
     socket.setNoDelay(true);
     socket.on('data', (c: Buffer) => this.onData(c));
@@ -127,7 +129,8 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
       if (!this.handshaken && !this.readHandshake()) return;
       for (let f = this.parser.next(); f && !this.closed; f = this.parser.next()) {
         this.lastFrameAt = this.lastReceived;
-        this.onFrame(f.id, f.payload);
+        if (f.block) this.onBlock(f.payload, f.block);
+        else this.onFrame(f.id, f.payload);
       }
     } catch (e) {
       this.close(e instanceof ProtocolError ? e.message : `internal error: ${(e as Error).message}`);
@@ -203,24 +206,29 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
         this.incoming.push(req);
         return this.emit('request', req);
       }
-      case M.Msg.Piece: {
-        const index = p.readUInt32BE(0);
-        const begin = p.readUInt32BE(4);
-        const data = p.subarray(8);
-        const key = begin % M.BLOCK_SIZE === 0 ? blockKey(index, begin) : -1;
-        const req = this.requests.get(key);
-        if (!req || req.index !== index || req.begin !== begin || req.length !== data.length) {
-          if (this.recentlyCancelled.has(key)) return; // crossed our cancel or choke on the wire
-          throw new ProtocolError(`unsolicited block ${index}:${begin}+${data.length}`);
-        }
-        this.requests.delete(key);
-        this.downloaded += data.length;
-        this.lastBlockAt = Date.now();
-        return this.emit('block', index, begin, data);
-      }
+      case M.Msg.Piece:
+        return this.onBlock(p, p.subarray(8));
       case M.Msg.Port:
         return; // DHT port: we run no DHT
     }
+  }
+
+  private onBlock(header: Buffer, data: Buffer | Buffer[]): void {
+    const index = header.readUInt32BE(0);
+    const begin = header.readUInt32BE(4);
+    let length = 0;
+    if (Buffer.isBuffer(data)) length = data.length;
+    else for (const part of data) length += part.length;
+    const key = begin % M.BLOCK_SIZE === 0 ? blockKey(index, begin) : -1;
+    const req = this.requests.get(key);
+    if (!req || req.index !== index || req.begin !== begin || req.length !== length) {
+      if (this.recentlyCancelled.has(key)) return; // crossed our cancel or choke on the wire
+      throw new ProtocolError(`unsolicited block ${index}:${begin}+${length}`);
+    }
+    this.requests.delete(key);
+    this.downloaded += length;
+    this.lastBlockAt = Date.now();
+    this.emit('block', index, begin, data, length);
   }
 
   private dropRequests(): void {
