@@ -29,6 +29,19 @@ describe('PiecePicker', () => {
     assert.equal(keys.size, 4);
   });
 
+  it('fetches each piece from one peer while others can start new pieces; shares when memory is short or a peer drops out', () => {
+    const p = new PiecePicker(meta(10), new Bitfield(10), (n) => Buffer.alloc(n));
+    const peer = all(10);
+    const a = p.next(peer, 2, () => true, never, 'A');
+    const b = p.next(peer, 2, () => true, never, 'B');
+    assert.notEqual(b[0].index, a[0].index, 'B starts its own piece');
+    const shared = p.next(peer, 2, () => false, never, 'C');
+    assert.deepEqual(shared.map((r) => r.index), [a[0].index, a[0].index], 'C helps with A\'s piece when it may not start one');
+    p.release(b[0].index, b[0].begin);
+    const takeover = p.next(peer, 1, () => true, never, 'D');
+    assert.equal(takeover[0].index, b[0].index, 'a piece whose requests came back is taken over first');
+  });
+
   it('prefers the rarest piece once a few pieces are done', () => {
     const m = meta(8);
     const have = new Bitfield(8);

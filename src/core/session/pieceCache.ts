@@ -1,26 +1,51 @@
-// Seeding reads whole pieces and serves their blocks from memory: a peer asks for every
-// block of a piece in a row, so one read replaces a read per 16 KiB block.
+// Seeding reads a stretch of a piece at a time and serves its blocks from memory: a peer
+// asks for the blocks of a piece in a row, so one read replaces a read per 16 KiB block.
+// The stretch is capped so that a peer fetching only part of a piece costs little reading.
+import { Metainfo, pieceSize } from '../metainfo';
+import type { BlockRequest } from '../wire/peerConnection';
+
+const CHUNK = 256 * 1024;
+
 export class PieceCache {
-  private readonly pieces = new Map<number, Promise<Buffer>>();
+  private readonly chunks = new Map<number, Promise<Buffer>>();
+  private readonly chunkSize: number;
 
-  constructor(private readonly read: (index: number) => Promise<Buffer>, private readonly maxPieces = 16) {}
+  constructor(
+    private readonly meta: Pick<Metainfo, 'length' | 'pieceLength' | 'pieceCount'>,
+    private readonly read: (index: number, begin: number, length: number) => Promise<Buffer>,
+    private readonly maxChunks = 64,
+  ) {
+    this.chunkSize = Math.min(CHUNK, meta.pieceLength);
+  }
 
-  get(index: number): Promise<Buffer> {
-    let p = this.pieces.get(index);
+  /** The bytes of one requested block (a view of a cached chunk; do not modify). */
+  async block(req: BlockRequest): Promise<Buffer> {
+    const first = Math.floor(req.begin / this.chunkSize);
+    const last = Math.floor((req.begin + req.length - 1) / this.chunkSize);
+    if (first !== last) return this.read(req.index, req.begin, req.length); // unaligned request: read it as asked
+    const chunk = await this.chunk(req.index, first);
+    const at = req.begin - first * this.chunkSize;
+    return chunk.subarray(at, at + req.length);
+  }
+
+  private chunk(index: number, c: number): Promise<Buffer> {
+    const key = index * 65536 + c;
+    let p = this.chunks.get(key);
     if (p) {
       // refresh its place in the LRU order
-      this.pieces.delete(index);
-      this.pieces.set(index, p);
+      this.chunks.delete(key);
+      this.chunks.set(key, p);
       return p;
     }
-    p = this.read(index);
-    p.catch(() => this.pieces.delete(index));
-    this.pieces.set(index, p);
-    if (this.pieces.size > this.maxPieces) this.pieces.delete(this.pieces.keys().next().value!);
+    const begin = c * this.chunkSize;
+    p = this.read(index, begin, Math.min(this.chunkSize, pieceSize(this.meta, index) - begin));
+    p.catch(() => this.chunks.delete(key));
+    this.chunks.set(key, p);
+    if (this.chunks.size > this.maxChunks) this.chunks.delete(this.chunks.keys().next().value!);
     return p;
   }
 
   clear(): void {
-    this.pieces.clear();
+    this.chunks.clear();
   }
 }

@@ -19,6 +19,8 @@ export class ActivePiece {
   free: number;
   /** who supplied each block (peer key), for banning on a bad hash */
   readonly from: (string | undefined)[];
+  /** the peer this piece is being fetched from; others join it only when they must */
+  owner?: string;
 
   constructor(readonly index: number, readonly size: number, readonly buf: Buffer) {
     this.blocks = Math.ceil(size / BLOCK_SIZE);
@@ -68,13 +70,18 @@ export class PiecePicker {
     return !this.have.has(i) && !this.verifying.has(i) && !this.active.has(i);
   }
 
-  /** Up to `n` block requests for a peer with have-set `peer`; `canStart` bounds memory. */
-  next(peer: Bitfield, n: number, canStart: () => boolean, alreadyAsked: (index: number, begin: number) => boolean): BlockRequest[] {
+  /**
+   * Up to `n` block requests for peer `who` with have-set `peer`; `canStart` bounds memory.
+   * Each piece is fetched from one peer where possible, so a seeder reads and sends whole
+   * pieces and one slow peer delays few pieces.
+   */
+  next(peer: Bitfield, n: number, canStart: () => boolean, alreadyAsked: (index: number, begin: number) => boolean, who = ''): BlockRequest[] {
     const out: BlockRequest[] = [];
-    // 1. finish what is started
+    // 1. finish what is started: our own pieces, and pieces nobody is fetching any more
     for (const p of this.active.values()) {
       if (out.length >= n) return out;
-      if (p.free === 0 || !peer.has(p.index)) continue;
+      if (p.free === 0 || (p.owner !== undefined && p.owner !== who) || !peer.has(p.index)) continue;
+      p.owner = who;
       this.take(p, peer, n, out, 0, alreadyAsked);
     }
     // 2. start new pieces
@@ -83,8 +90,14 @@ export class PiecePicker {
       if (index < 0) break;
       const size = pieceSize(this.meta, index);
       const p = new ActivePiece(index, size, this.allocate(size));
+      p.owner = who;
       this.active.set(index, p);
       this.take(p, peer, n, out, 0, alreadyAsked);
+    }
+    // 3. out of new pieces (or memory): help with other peers' pieces
+    for (const p of this.active.values()) {
+      if (out.length >= n) break;
+      if (p.free > 0 && peer.has(p.index)) this.take(p, peer, n, out, 0, alreadyAsked);
     }
     // 3. endgame: everything is asked for; ask again where a block is still pending
     if (out.length === 0 && this.inEndgame()) {
@@ -137,7 +150,10 @@ export class PiecePicker {
     const p = this.active.get(index);
     if (!p) return;
     const b = begin / BLOCK_SIZE;
-    if (p.pending[b] > 0 && --p.pending[b] === 0 && !p.received[b]) p.free++;
+    if (p.pending[b] > 0 && --p.pending[b] === 0 && !p.received[b]) {
+      p.free++;
+      p.owner = undefined; // whoever asks next takes it over
+    }
   }
 
   /**
@@ -175,6 +191,7 @@ export class PiecePicker {
         p.received[b] = 0;
         p.receivedCount--;
         if (p.pending[b] === 0) p.free++;
+        p.owner = undefined;
       }
     }
   }

@@ -128,7 +128,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.log = opts.logger ?? silentLogger;
     this.picker = new PiecePicker(this.meta, this.store.have, (size) => Buffer.allocUnsafeSlow(size));
     this.choker = new Choker(opts.uploadSlots ?? 8);
-    this.cache = new PieceCache((i) => this.store.readBlock(i, 0, pieceSize(this.meta, i)));
+    this.cache = new PieceCache(this.meta, (i, begin, length) => this.store.readBlock(i, begin, length));
   }
 
   get infoHashHex(): string {
@@ -350,10 +350,12 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     const room = target - conn.requests.size;
     // requests leave in batches: on loopback each write costs a whole TCP round of work
     if (room < Math.min(32, target / 4)) return;
-    const max = this.opts.maxBufferedBytes ?? 96 * 1024 * 1024;
+    // ~48 MiB holds several pieces per peer in flight plus what waits for disk: beyond that,
+    // more memory buys no speed on a LAN and only grows the process
+    const max = this.opts.maxBufferedBytes ?? 48 * 1024 * 1024;
     const canStart = () => this.picker.activeBytes + this.store.pendingBytes < max;
-    const reqs = this.picker.next(conn.have!, room, canStart, (i, b) => conn.requests.has(blockKey(i, b)));
-    for (const r of reqs) conn.request(r.index, r.begin, r.length);
+    const reqs = this.picker.next(conn.have!, room, canStart, (i, b) => conn.requests.has(blockKey(i, b)), ps.id);
+    conn.requestMany(reqs);
   }
 
   private onBlock(ps: PeerState, index: number, begin: number, data: Buffer | Buffer[], length: number): void {
@@ -446,11 +448,11 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       const req = conn.incoming.shift()!;
       ps.serving++;
       const throttled = this.opts.uploadThrottle?.take(req.length);
-      (throttled ? throttled.then(() => this.cache.get(req.index)) : this.cache.get(req.index)).then(
-        (piece) => {
+      (throttled ? throttled.then(() => this.cache.block(req)) : this.cache.block(req)).then(
+        (block) => {
           ps.serving--;
           if (conn.closed || conn.amChoking) return;
-          conn.sendBlock(req.index, req.begin, piece.subarray(req.begin, req.begin + req.length));
+          conn.sendBlock(req.index, req.begin, block);
           ps.up.add(req.length);
           this.up.add(req.length);
           this.serve(ps);

@@ -6,27 +6,50 @@ export interface TrackedPeer {
   peerId: Buffer;
   ip: string;
   port: number;
-  compact: Buffer; // 6 bytes (IPv4) or 18 bytes (IPv6)
-  v6: boolean;
+  v6: boolean; // its compact address is 18 bytes (IPv6), not 6
   seeder: boolean;
   lastSeen: number;
 }
 
-export function compactAddress(ip: string, port: number): Buffer {
+function parseIp(ip: string): Uint8Array {
   if (isIPv4(ip)) {
-    const b = Buffer.allocUnsafe(6);
     const p = ip.split('.');
-    for (let i = 0; i < 4; i++) b[i] = Number(p[i]);
-    b.writeUInt16BE(port, 4);
-    return b;
+    return Uint8Array.from(p, Number);
   }
-  const b = Buffer.alloc(18);
+  const b = Buffer.alloc(16);
   const [head, tail = ''] = ip.split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
   groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16) || 0, i * 2));
-  b.writeUInt16BE(port, 16);
+  return b;
+}
+
+// A tracker sees the same few addresses over and over (a LAN, NAT): parse each once.
+const ipCache = new Map<string, Uint8Array>();
+
+function ipBytes(ip: string): Uint8Array {
+  let b = ipCache.get(ip);
+  if (b === undefined) {
+    b = parseIp(ip);
+    if (ipCache.size >= 4096) ipCache.clear();
+    ipCache.set(ip, b);
+  }
+  return b;
+}
+
+/** Writes the compact form of ip:port (6 bytes for IPv4, 18 for IPv6) at `dst[at]`; its length. */
+export function writeCompactAddress(ip: string, port: number, dst: Uint8Array, at: number): number {
+  const b = ipBytes(ip);
+  for (let i = 0; i < b.length; i++) dst[at + i] = b[i];
+  dst[at + b.length] = port >>> 8;
+  dst[at + b.length + 1] = port & 0xff;
+  return b.length + 2;
+}
+
+export function compactAddress(ip: string, port: number): Buffer {
+  const b = Buffer.alloc(ipBytes(ip).length + 2);
+  writeCompactAddress(ip, port, b, 0);
   return b;
 }
 
@@ -36,18 +59,17 @@ export interface CompactCounts {
   v6: number;
 }
 
-const SLOT = 18; // bytes per peer in Swarm.addrs: room for an IPv6 compact address
-const SEEDER = 1;
+const STRIDE = 19; // bytes per peer in Swarm.slots: flags, then room for an IPv6 compact address
+const SEEDER = 1; // flags
 const V6 = 2;
 
 /** One torrent's peers; an array beside the map gives O(1) removal and random sampling. */
 export class Swarm {
   readonly byKey = new Map<string, number>();
   readonly peers: TrackedPeer[] = [];
-  // peers[i]'s compact address at addrs[i * SLOT] and its seeder/v6 bits at flags[i]: the
-  // announce hot path samples these few contiguous bytes instead of dozens of scattered objects
-  private addrs = new Uint8Array(SLOT * 4);
-  private flags = new Uint8Array(4);
+  // peers[i]'s seeder/v6 flags at slots[i * STRIDE], its compact address right after: the
+  // announce hot path samples these contiguous bytes instead of dozens of scattered objects
+  private slots = new Uint8Array(STRIDE * 8);
   seeders = 0;
   completed = 0; // times a peer announced `completed`
   lastActivity = Date.now();
@@ -56,39 +78,34 @@ export class Swarm {
     return this.peers.length - this.seeders;
   }
 
-  upsert(p: Omit<TrackedPeer, 'compact' | 'v6'>): TrackedPeer {
+  upsert(p: Omit<TrackedPeer, 'v6'>): TrackedPeer {
     const at = this.byKey.get(p.key);
     this.lastActivity = p.lastSeen;
     if (at !== undefined) {
       const old = this.peers[at];
       if (old.seeder !== p.seeder) this.seeders += p.seeder ? 1 : -1;
       if (old.ip !== p.ip || old.port !== p.port) {
-        old.compact = compactAddress(p.ip, p.port);
-        old.v6 = old.compact.length === 18;
+        old.v6 = writeCompactAddress(p.ip, p.port, this.slots, at * STRIDE + 1) === 18;
         old.ip = p.ip;
         old.port = p.port;
-        this.addrs.set(old.compact, at * SLOT);
       }
       old.seeder = p.seeder;
       old.lastSeen = p.lastSeen;
-      this.flags[at] = (old.seeder ? SEEDER : 0) | (old.v6 ? V6 : 0);
+      this.slots[at * STRIDE] = (old.seeder ? SEEDER : 0) | (old.v6 ? V6 : 0);
       return old;
     }
-    const compact = compactAddress(p.ip, p.port);
-    const peer: TrackedPeer = { ...p, compact, v6: compact.length === 18 };
     const i = this.peers.length;
+    if ((i + 1) * STRIDE > this.slots.length) {
+      const slots = new Uint8Array(this.slots.length * 2);
+      slots.set(this.slots);
+      this.slots = slots;
+    }
+    const v6 = writeCompactAddress(p.ip, p.port, this.slots, i * STRIDE + 1) === 18;
+    this.slots[i * STRIDE] = (p.seeder ? SEEDER : 0) | (v6 ? V6 : 0);
+    // spelled out, not spread: this runs for every new peer
+    const peer: TrackedPeer = { key: p.key, peerId: p.peerId, ip: p.ip, port: p.port, v6, seeder: p.seeder, lastSeen: p.lastSeen };
     this.byKey.set(p.key, i);
     this.peers.push(peer);
-    if (i === this.flags.length) {
-      const addrs = new Uint8Array(this.addrs.length * 2);
-      addrs.set(this.addrs);
-      this.addrs = addrs;
-      const flags = new Uint8Array(this.flags.length * 2);
-      flags.set(this.flags);
-      this.flags = flags;
-    }
-    this.addrs.set(compact, i * SLOT);
-    this.flags[i] = (peer.seeder ? SEEDER : 0) | (peer.v6 ? V6 : 0);
     if (peer.seeder) this.seeders++;
     return peer;
   }
@@ -102,8 +119,7 @@ export class Swarm {
       const from = this.peers.length;
       this.peers[at] = last;
       this.byKey.set(last.key, at);
-      this.addrs.copyWithin(at * SLOT, from * SLOT, from * SLOT + SLOT);
-      this.flags[at] = this.flags[from];
+      this.slots.copyWithin(at * STRIDE, from * STRIDE, from * STRIDE + STRIDE);
     }
     this.byKey.delete(key);
     if (gone.seeder) this.seeders--;
@@ -135,7 +151,7 @@ export class Swarm {
   sampleCompact(n: number, selfKey: string, seederAsking: boolean, v4: Buffer, v6: Buffer, got: CompactCounts): void {
     got.v4 = 0;
     got.v6 = 0;
-    const { addrs, flags } = this;
+    const slots = this.slots;
     const len = this.peers.length;
     if (len === 0 || n === 0) return;
     const start = Math.floor(Math.random() * len);
@@ -143,17 +159,17 @@ export class Swarm {
     let taken = 0;
     for (let i = start, seen = 0; seen < len && taken < n; seen++, i = i + 1 === len ? 0 : i + 1) {
       if (i === self) continue;
-      const f = flags[i];
+      const f = slots[i * STRIDE];
       if (seederAsking && (f & SEEDER) !== 0) continue;
       // byte by byte: for 6 or 18 bytes this beats a copy call into C++ several times over
-      const from = i * SLOT;
+      const from = i * STRIDE + 1;
       if ((f & V6) !== 0) {
         const at = got.v6;
-        for (let j = 0; j < 18; j++) v6[at + j] = addrs[from + j];
+        for (let j = 0; j < 18; j++) v6[at + j] = slots[from + j];
         got.v6 = at + 18;
       } else {
         const at = got.v4;
-        for (let j = 0; j < 6; j++) v4[at + j] = addrs[from + j];
+        for (let j = 0; j < 6; j++) v4[at + j] = slots[from + j];
         got.v4 = at + 6;
       }
       taken++;

@@ -55,15 +55,22 @@ export function bitfield(bits: Buffer): Buffer {
   return b;
 }
 
+function writeTriple(b: Buffer, at: number, id: number, index: number, begin: number, length: number): void {
+  b.writeUInt32BE(13, at);
+  b[at + 4] = id;
+  b.writeUInt32BE(index, at + 5);
+  b.writeUInt32BE(begin, at + 9);
+  b.writeUInt32BE(length, at + 13);
+}
+
 function triple(id: number, index: number, begin: number, length: number): Buffer {
   const b = Buffer.alloc(17);
-  b.writeUInt32BE(13, 0);
-  b[4] = id;
-  b.writeUInt32BE(index, 5);
-  b.writeUInt32BE(begin, 9);
-  b.writeUInt32BE(length, 13);
+  writeTriple(b, 0, id, index, begin, length);
   return b;
 }
+
+/** Writes a 17-byte request message into `b` at `at` (for batches). */
+export const writeRequest = (b: Buffer, at: number, index: number, begin: number, length: number) => writeTriple(b, at, Msg.Request, index, begin, length);
 
 export const request = (index: number, begin: number, length: number) => triple(Msg.Request, index, begin, length);
 export const cancel = (index: number, begin: number, length: number) => triple(Msg.Cancel, index, begin, length);

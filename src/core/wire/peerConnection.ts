@@ -292,8 +292,19 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   }
 
   request(index: number, begin: number, length: number): void {
-    this.requests.set(blockKey(index, begin), { index, begin, length, sentAt: Date.now() });
-    this.send(M.request(index, begin, length));
+    this.requestMany([{ index, begin, length }]);
+  }
+
+  /** Several requests in one buffer: one allocation and one write for the batch. */
+  requestMany(reqs: BlockRequest[]): void {
+    if (reqs.length === 0) return;
+    const now = Date.now();
+    const buf = Buffer.allocUnsafe(17 * reqs.length);
+    reqs.forEach((r, i) => {
+      this.requests.set(blockKey(r.index, r.begin), { index: r.index, begin: r.begin, length: r.length, sentAt: now });
+      M.writeRequest(buf, i * 17, r.index, r.begin, r.length);
+    });
+    this.send(buf);
   }
 
   cancel(index: number, begin: number, length: number): void {
