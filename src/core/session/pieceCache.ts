@@ -8,6 +8,8 @@ const CHUNK = 256 * 1024;
 
 export class PieceCache {
   private readonly chunks = new Map<number, Promise<Buffer>>();
+  /** chunks already read, for serving without a promise per block */
+  private readonly ready = new Map<number, Buffer>();
   private readonly chunkSize: number;
 
   constructor(
@@ -16,6 +18,15 @@ export class PieceCache {
     private readonly maxChunks = 64,
   ) {
     this.chunkSize = Math.min(CHUNK, meta.pieceLength);
+  }
+
+  /** The block now if its chunk is in memory (the common case), else undefined. */
+  peek(req: BlockRequest): Buffer | undefined {
+    const c = Math.floor(req.begin / this.chunkSize);
+    const chunk = this.ready.get(req.index * 65536 + c);
+    if (!chunk) return undefined;
+    const at = req.begin - c * this.chunkSize;
+    return at + req.length <= chunk.length ? chunk.subarray(at, at + req.length) : undefined;
   }
 
   /** The bytes of one requested block (a view of a cached chunk; do not modify). */
@@ -39,13 +50,21 @@ export class PieceCache {
     }
     const begin = c * this.chunkSize;
     p = this.read(index, begin, Math.min(this.chunkSize, pieceSize(this.meta, index) - begin));
-    p.catch(() => this.chunks.delete(key));
+    p.then(
+      (buf) => this.chunks.get(key) === p && this.ready.set(key, buf),
+      () => this.chunks.delete(key),
+    );
     this.chunks.set(key, p);
-    if (this.chunks.size > this.maxChunks) this.chunks.delete(this.chunks.keys().next().value!);
+    if (this.chunks.size > this.maxChunks) {
+      const oldest = this.chunks.keys().next().value!;
+      this.chunks.delete(oldest);
+      this.ready.delete(oldest);
+    }
     return p;
   }
 
   clear(): void {
     this.chunks.clear();
+    this.ready.clear();
   }
 }

@@ -87,7 +87,6 @@ interface PeerState {
   down: RateMeter;
   up: RateMeter;
   serving: number;
-  waitingDrain: boolean;
 }
 
 const MIN_QUEUE = 32;
@@ -276,7 +275,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       other.close('duplicate connection');
       break;
     }
-    const ps: PeerState = { conn, id, down: new RateMeter(), up: new RateMeter(), serving: 0, waitingDrain: false };
+    const ps: PeerState = { conn, id, down: new RateMeter(), up: new RateMeter(), serving: 0 };
     this.peers.set(conn, ps);
     conn.on('bitfield', (prev) => {
       this.picker.peerBitfield(prev, -1);
@@ -294,10 +293,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     conn.on('interested', () => this.rechoke(false));
     conn.on('notInterested', () => this.rechoke(false));
     conn.on('request', (req) => this.onRequest(ps, req));
-    conn.socket.on('drain', () => {
-      ps.waitingDrain = false;
-      this.serve(ps);
-    });
+    conn.socket.on('drain', () => this.serve(ps));
     conn.once('close', (reason) => this.detach(ps, reason));
     conn.sendBitfield(this.store.have);
     this.emit('peerAdded', conn.address);
@@ -440,21 +436,24 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
 
   private serve(ps: PeerState): void {
     const conn = ps.conn;
+    const throttle = this.opts.uploadThrottle;
     while (ps.serving < 4 && conn.incoming.length > 0 && !conn.closed) {
-      if (conn.writeBacklog > 2 * 1024 * 1024) {
-        ps.waitingDrain = true;
-        return;
+      if (conn.writeBacklog > 2 * 1024 * 1024) return; // 'drain' calls us again
+      const req = conn.incoming[0];
+      // blocks of chunks already in memory go out at once, without a promise each
+      const ready = throttle ? undefined : this.cache.peek(req);
+      if (ready) {
+        conn.incoming.shift();
+        this.sendBlock(ps, req, ready);
+        continue;
       }
-      const req = conn.incoming.shift()!;
+      conn.incoming.shift();
       ps.serving++;
-      const throttled = this.opts.uploadThrottle?.take(req.length);
+      const throttled = throttle?.take(req.length);
       (throttled ? throttled.then(() => this.cache.block(req)) : this.cache.block(req)).then(
         (block) => {
           ps.serving--;
-          if (conn.closed || conn.amChoking) return;
-          conn.sendBlock(req.index, req.begin, block);
-          ps.up.add(req.length);
-          this.up.add(req.length);
+          this.sendBlock(ps, req, block);
           this.serve(ps);
         },
         (e) => {
@@ -464,6 +463,13 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
         },
       );
     }
+  }
+
+  private sendBlock(ps: PeerState, req: BlockRequest, block: Buffer): void {
+    if (ps.conn.closed || ps.conn.amChoking) return;
+    ps.conn.sendBlock(req.index, req.begin, block);
+    ps.up.add(req.length);
+    this.up.add(req.length);
   }
 
   private rechoke(periodic: boolean): void {

@@ -40,7 +40,7 @@ export const INTERESTED = simple(Msg.Interested);
 export const NOT_INTERESTED = simple(Msg.NotInterested);
 
 export function have(index: number): Buffer {
-  const b = Buffer.alloc(9);
+  const b = Buffer.allocUnsafe(9);
   b.writeUInt32BE(5, 0);
   b[4] = Msg.Have;
   b.writeUInt32BE(index, 5);
@@ -77,7 +77,7 @@ export const cancel = (index: number, begin: number, length: number) => triple(M
 
 /** Header of a piece message; the block follows it on the socket without a copy. */
 export function pieceHeader(index: number, begin: number, blockLength: number): Buffer {
-  const b = Buffer.alloc(13);
+  const b = Buffer.allocUnsafe(13); // from Node's pool: every byte is written below
   b.writeUInt32BE(9 + blockLength, 0);
   b[4] = Msg.Piece;
   b.writeUInt32BE(index, 5);
