@@ -4,18 +4,8 @@
 const assert = require('assert');
 const { execFileSync } = require('child_process');
 const net = require('net');
+const { freePort } = require('./codeServer');
 const ui = require('./ui');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** TCP ports listened on by any process of the process group `pgid` (the code-server tree). */
 function listeningPortsOfGroup(pgid) {
