@@ -3,12 +3,29 @@ import { isIPv4 } from 'node:net';
 
 export interface TrackedPeer {
   key: string; // peer id as a latin1 string
-  peerId: Buffer;
+  readonly peerId: Buffer;
   ip: string;
   port: number;
   v6: boolean; // its compact address is 18 bytes (IPv6), not 6
   seeder: boolean;
   lastSeen: number;
+}
+
+class Peer implements TrackedPeer {
+  constructor(
+    public key: string,
+    public ip: string,
+    public port: number,
+    public v6: boolean,
+    public seeder: boolean,
+    public lastSeen: number,
+  ) {}
+
+  // Made from the key when asked (only compact=0 answers ask): a 20-byte Buffer kept per peer
+  // would pin a whole 8 KiB slab of Node's Buffer pool for each of thousands of peers.
+  get peerId(): Buffer {
+    return Buffer.from(this.key, 'latin1');
+  }
 }
 
 function parseIp(ip: string): Uint8Array {
@@ -102,8 +119,7 @@ export class Swarm {
     }
     const v6 = writeCompactAddress(p.ip, p.port, this.slots, i * STRIDE + 1) === 18;
     this.slots[i * STRIDE] = (p.seeder ? SEEDER : 0) | (v6 ? V6 : 0);
-    // spelled out, not spread: this runs for every new peer
-    const peer: TrackedPeer = { key: p.key, peerId: p.peerId, ip: p.ip, port: p.port, v6, seeder: p.seeder, lastSeen: p.lastSeen };
+    const peer = new Peer(p.key, p.ip, p.port, v6, p.seeder, p.lastSeen);
     this.byKey.set(p.key, i);
     this.peers.push(peer);
     if (peer.seeder) this.seeders++;
