@@ -93,6 +93,11 @@ const MIN_QUEUE = 32;
 const MAX_QUEUE = 250; // aria2 and libtorrent accept this many without reqq
 const SNUB_MS = 15_000;
 const STRIKES_TO_BAN = 3;
+/**
+ * ~48 MiB holds several pieces per peer in flight plus what waits for disk: beyond that,
+ * more memory buys no speed on a LAN and only grows the process.
+ */
+const DEFAULT_MAX_BUFFERED = 48 * 1024 * 1024;
 
 export class TorrentSession extends TypedEmitter<SessionEvents> {
   readonly meta: Metainfo;
@@ -118,6 +123,12 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private readonly up = new RateMeter();
   private readonly opts: SessionOptions;
   private finishing = false;
+  /** piece buffers back from verification, reused: no allocation, GC or page faults per piece */
+  private readonly pool: Buffer[] = [];
+  private readonly recycle = (buf: Buffer): void => {
+    const max = (this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED) / this.meta.pieceLength;
+    if (buf.length === this.meta.pieceLength && this.pool.length < max && this.state === 'downloading') this.pool.push(buf);
+  };
 
   constructor(opts: SessionOptions) {
     super();
@@ -125,7 +136,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.meta = opts.meta;
     this.store = opts.store;
     this.log = opts.logger ?? silentLogger;
-    this.picker = new PiecePicker(this.meta, this.store.have, (size) => Buffer.allocUnsafeSlow(size));
+    this.picker = new PiecePicker(this.meta, this.store.have, (size) => (size === this.meta.pieceLength && this.pool.pop()) || Buffer.allocUnsafeSlow(size));
     this.choker = new Choker(opts.uploadSlots ?? 8);
     this.cache = new PieceCache(this.meta, (i, begin, length) => this.store.readBlock(i, begin, length));
   }
@@ -346,9 +357,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     const room = target - conn.requests.size;
     // requests leave in batches: on loopback each write costs a whole TCP round of work
     if (room < Math.min(32, target / 4)) return;
-    // ~48 MiB holds several pieces per peer in flight plus what waits for disk: beyond that,
-    // more memory buys no speed on a LAN and only grows the process
-    const max = this.opts.maxBufferedBytes ?? 48 * 1024 * 1024;
+    const max = this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     const canStart = () => this.picker.activeBytes + this.store.pendingBytes < max;
     const reqs = this.picker.next(conn.have!, room, canStart, (i, b) => conn.requests.has(blockKey(i, b)), ps.id);
     conn.requestMany(reqs);
@@ -369,7 +378,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private async verify(index: number, buf: Buffer, contributors: Set<string>): Promise<void> {
     let ok: boolean;
     try {
-      ok = await this.store.putPiece(index, buf);
+      ok = await this.store.putPiece(index, buf, this.recycle);
     } catch (e) {
       this.picker.verifying.delete(index);
       this.fail(`could not write piece ${index}: ${(e as Error).message}`);
@@ -406,6 +415,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     if (this.finishing) return;
     this.finishing = true;
     try {
+      this.pool.length = 0;
       const path = await this.store.finish();
       this.setState('seeding');
       this.log.info(`${this.meta.name}: complete and verified at ${path}`);

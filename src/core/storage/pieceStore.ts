@@ -176,21 +176,23 @@ export class PieceStore {
   /**
    * Verifies piece `index` off the main thread and, if its SHA-1 matches, writes it. Resolves
    * false on a mismatch (nothing written). Takes ownership of `buf`: it may be detached afterwards.
+   * `recycle`, if given, receives the piece's memory back once the store is done with it (a
+   * buffer pool avoids a fresh allocation and its page faults per piece).
    */
-  async putPiece(index: number, buf: Buffer): Promise<boolean> {
+  async putPiece(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
     this.checkIndex(index);
     const size = pieceSize(this.meta, index);
     if (buf.length !== size) throw new RangeError(`piece ${index} of ${this.meta.name} is ${size} bytes, got ${buf.length}`);
     if (this.closing || !this.file) throw new Error(`${this.meta.name}: store is closed`);
     // A duplicate arriving while the first copy is in flight waits for it; if that copy was bad, this one gets its turn.
     for (;;) {
-      if (this.have.has(index)) return true;
+      if (this.have.has(index)) return recycle?.(buf), true;
       const earlier = this.inflight.get(index);
       if (!earlier) break;
-      if (await earlier) return true;
+      if (await earlier) return recycle?.(buf), true;
     }
     if (this.closing || !this.file) throw new Error(`${this.meta.name}: store is closed`); // closed while we waited
-    const p = this.verifyAndWrite(index, buf, this.file);
+    const p = this.verifyAndWrite(index, buf, this.file, recycle);
     this.inflight.set(index, p);
     return p;
   }
@@ -270,12 +272,14 @@ export class PieceStore {
     }
   }
 
-  private async verifyAndWrite(index: number, buf: Buffer, file: FileHandle): Promise<boolean> {
+  private async verifyAndWrite(index: number, buf: Buffer, file: FileHandle, recycle?: (buf: Buffer) => void): Promise<boolean> {
     const size = buf.length; // buf is detached once the hasher takes it
     this.pending += size;
+    let bytes: Buffer | undefined;
     try {
-      const { digest, buf: bytes } = await this.hasher.sha1(buf);
-      if (!digest.equals(this.meta.pieceHashes.subarray(index * 20, index * 20 + 20))) {
+      const result = await this.hasher.sha1(buf);
+      bytes = result.buf;
+      if (!result.digest.equals(this.meta.pieceHashes.subarray(index * 20, index * 20 + 20))) {
         this.log.debug(`${this.meta.name}: piece ${index} failed its SHA-1 check`);
         return false;
       }
@@ -286,6 +290,7 @@ export class PieceStore {
     } finally {
       this.pending -= size;
       this.inflight.delete(index);
+      if (bytes && recycle) recycle(bytes);
     }
   }
 

@@ -45,6 +45,8 @@ export interface PeerConnectionOptions {
   maxIncomingRequests?: number;
 }
 
+const BURST_BYTES = 512 * 1024;
+
 export const blockKey = (index: number, begin: number): number => index * 8192 + begin / M.BLOCK_SIZE;
 
 export class PeerConnection extends TypedEmitter<PeerEvents> {
@@ -80,6 +82,13 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   private pieceCount = 0;
   private readonly recentlyCancelled = new Set<number>();
   private corked = false;
+  private burst = 0;
+  private yielding = false;
+  private readonly resumeReading = (): void => {
+    this.burst = 0;
+    this.yielding = false;
+    if (!this.closed) this.socket.resume();
+  };
 
   constructor(readonly socket: Socket, opts: PeerConnectionOptions & { outgoing: boolean }) {
     super();
@@ -125,6 +134,14 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     if (this.closed) return;
     this.lastReceived = Date.now();
     this.parser.push(chunk);
+    // after a busy moment the kernel may hold megabytes for us; taking them all in one go
+    // stalls the event loop (the editor's, in the extension host): yield every ~512 KiB
+    this.burst += chunk.length;
+    if (this.burst >= BURST_BYTES && !this.yielding) {
+      this.yielding = true;
+      this.socket.pause();
+      setImmediate(this.resumeReading);
+    }
     try {
       if (!this.handshaken && !this.readHandshake()) return;
       for (let f = this.parser.next(); f && !this.closed; f = this.parser.next()) {
