@@ -4,6 +4,7 @@ export class RateMeter {
   private readonly buckets: Float64Array;
   private current = 0;
   private currentSecond = Math.floor(Date.now() / 1000);
+  private readonly created = Date.now();
   total = 0;
 
   constructor(private readonly windowSeconds = 5) {
@@ -21,8 +22,9 @@ export class RateMeter {
     this.roll(now);
     let sum = 0;
     for (const b of this.buckets) sum += b;
-    const elapsed = this.windowSeconds - 1 + (now % 1000) / 1000;
-    return sum / Math.max(elapsed, 1);
+    // a young meter divides by its age, not the whole window: queues size from it at once
+    const elapsed = Math.min(this.windowSeconds - 1 + (now % 1000) / 1000, (now - this.created) / 1000);
+    return sum / Math.max(elapsed, 0.25);
   }
 
   private roll(now: number): void {

@@ -89,7 +89,7 @@ interface PeerState {
   serving: number;
 }
 
-const MIN_QUEUE = 32;
+const MIN_QUEUE = 64; // 1 MiB in flight per peer before its rate is known
 const MAX_QUEUE = 250; // aria2 and libtorrent accept this many without reqq
 const SNUB_MS = 15_000;
 const STRIKES_TO_BAN = 3;
