@@ -84,6 +84,8 @@ interface PeerState {
   conn: PeerConnection;
   /** peer id in hex: the key of strikes, bans and contributions */
   id: string;
+  /** `pickEpoch` when the picker last had less for this peer than it asked: nothing new since */
+  starvedAt: number;
   down: RateMeter;
   up: RateMeter;
   serving: number;
@@ -123,6 +125,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private readonly up = new RateMeter();
   private readonly opts: SessionOptions;
   private finishing = false;
+  /** bumped whenever blocks may have become available to anyone (released, verified, failed) */
+  private pickEpoch = 0;
   /** piece buffers back from verification, reused: no allocation, GC or page faults per piece */
   private readonly pool: Buffer[] = [];
   private readonly recycle = (buf: Buffer): void => {
@@ -286,15 +290,17 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       other.close('duplicate connection');
       break;
     }
-    const ps: PeerState = { conn, id, down: new RateMeter(), up: new RateMeter(), serving: 0 };
+    const ps: PeerState = { conn, id, down: new RateMeter(), up: new RateMeter(), serving: 0, starvedAt: -1 };
     this.peers.set(conn, ps);
     conn.on('bitfield', (prev) => {
+      ps.starvedAt = -1;
       this.picker.peerBitfield(prev, -1);
       this.picker.peerBitfield(conn.have!, 1);
       this.updateInterest(ps);
     });
     conn.on('have', (i) => {
       this.picker.peerHave(i);
+      if (!this.store.have.has(i)) ps.starvedAt = -1;
       if (!conn.amInterested && !this.store.have.has(i)) this.updateInterest(ps);
       else this.fill(ps);
     });
@@ -328,6 +334,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   ban(ps: PeerState, reason: string): void {
     this.banned.add(ps.id);
     this.picker.forget(ps.id);
+    this.pickEpoch++;
     this.banned.add(ps.conn.address);
     this.known.delete(ps.conn.address);
     this.emit('peerBanned', ps.conn.address, reason);
@@ -345,12 +352,16 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
 
   private released(reqs: BlockRequest[]): void {
     for (const r of reqs) this.picker.release(r.index, r.begin);
+    this.pickEpoch++;
     for (const other of this.peers.values()) this.fill(other);
   }
 
   private fill(ps: PeerState): void {
     const conn = ps.conn;
     if (this.state !== 'downloading' || conn.peerChoking || !conn.amInterested || conn.closed) return;
+    // a peer the picker had nothing more for is not asked again until something changed: the
+    // scan is O(pieces) and blocks and haves arrive thousands of times a second
+    if (ps.starvedAt === this.pickEpoch) return;
     const snubbed = conn.requests.size > 0 && Date.now() - conn.lastBlockAt > SNUB_MS;
     // queue sized from measured throughput: about two seconds of blocks in flight
     const target = snubbed ? 2 : Math.min(MAX_QUEUE, Math.max(MIN_QUEUE, Math.ceil((ps.down.rate() * 2) / BLOCK_SIZE)));
@@ -360,6 +371,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     const max = this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     const canStart = () => this.picker.activeBytes + this.store.pendingBytes < max;
     const reqs = this.picker.next(conn.have!, room, canStart, (i, b) => conn.requests.has(blockKey(i, b)), ps.id);
+    if (reqs.length < room) ps.starvedAt = this.pickEpoch;
     conn.requestMany(reqs);
   }
 
@@ -385,6 +397,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       return;
     }
     this.picker.verifying.delete(index);
+    this.pickEpoch++; // memory freed, or the piece is missing again
     if (this.state === 'stopped' || this.state === 'failed') return;
     if (!ok) {
       this.onBadPiece(index, contributors);
