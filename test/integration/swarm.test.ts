@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { runGet, startSeeder, StaProcess } from '../helpers/sta';
-import { makeTempDir, sha256File, startTrackerChild, TrackerChild, writeRandomFile } from '../helpers/util';
+import { httpGet, makeTempDir, sha256File, startTrackerChild, TrackerChild, waitFor, waitForPortFree, writeRandomFile } from '../helpers/util';
 
 describe('swarm: STA seeders → STA leecher', function () {
   this.timeout(120_000);
@@ -39,5 +39,35 @@ describe('swarm: STA seeders → STA leecher', function () {
     for (const id of ids) assert.ok((complete.fromPeers[id] ?? 0) > 1024 * 1024, `seeder ${id} contributed ${complete.fromPeers[id] ?? 0} bytes: ${JSON.stringify(complete.fromPeers)}`);
     // nothing but the file is left in the download folder
     assert.deepEqual(await fsp.readdir(out), ['dataset.bin']);
+  });
+
+  it('repopulates a restarted tracker\'s catalog from the seeders\' next announces, and downloads resume through it', async () => {
+    const src = join(tmp.dir, 'src2');
+    await fsp.mkdir(src);
+    const file = join(src, 'restart.bin');
+    await writeRandomFile(file, 3 * 1024 * 1024 + 5);
+    const t = await startTrackerChild(['--interval', '1']);
+    try {
+      seeders.push(await startSeeder([file], t.announce, [], { XDG_CACHE_HOME: join(tmp.dir, 'cache') }));
+      const listed = async (base: string) => JSON.parse((await httpGet(`${base}/catalog`)).body.toString()).files.map((f: { name: string }) => f.name);
+      await waitFor('the file in the catalog', async () => (await listed(t.base)).includes('restart.bin') || undefined, 10_000);
+      const port = t.port;
+      await t.stop();
+      await waitForPortFree(port);
+      const again = await startTrackerChild(['--interval', '1', '--port', String(port)]);
+      try {
+        assert.equal(again.port, port);
+        assert.deepEqual(await listed(again.base), [], 'a new tracker starts with an empty catalog');
+        await waitFor('the seeder to republish', async () => (await listed(again.base)).includes('restart.bin') || undefined, 20_000, 200);
+        const out = join(tmp.dir, 'out-restart');
+        const got = await runGet(['restart.bin', '--tracker', again.announce, '--out', out]);
+        assert.equal(got.code, 0, got.stderr.slice(-2000));
+        assert.equal(await sha256File(join(out, 'restart.bin')), await sha256File(file));
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await t.stop();
+    }
   });
 });
