@@ -10,75 +10,14 @@ import { PeerAddress, publishTorrent } from '../tracker/client';
 import { BLOCK_SIZE } from '../wire/messages';
 import { blockKey, BlockRequest, PeerConnection } from '../wire/peerConnection';
 import { Choker } from './choker';
+import { Candidate, PeerCandidates } from './peerCandidates';
 import { PieceCache } from './pieceCache';
 import { PiecePicker } from './piecePicker';
 import { RateMeter } from './rate';
-import { Throttle } from './throttle';
+import { Uploader } from './uploader';
+import { clientName, PeerStats, SessionEvents, SessionOptions, SessionProgress, SessionState } from './sessionTypes';
 
-export type SessionState = 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopped' | 'failed';
-
-export interface PeerStats {
-  address: string;
-  client: string;
-  downloaded: number;
-  uploaded: number;
-  downloadRate: number;
-  uploadRate: number;
-  seeder: boolean;
-}
-
-export interface SessionProgress {
-  infoHash: string;
-  name: string;
-  state: SessionState;
-  length: number;
-  verifiedBytes: number;
-  pieces: number;
-  piecesTotal: number;
-  downloaded: number;
-  uploaded: number;
-  downloadRate: number;
-  uploadRate: number;
-  peers: number;
-  /** seconds to completion at the current rate; undefined when unknown */
-  eta?: number;
-}
-
-export type SessionEvents = {
-  state: [state: SessionState, reason?: string];
-  progress: [p: SessionProgress];
-  pieceVerified: [index: number];
-  peerAdded: [address: string];
-  peerRemoved: [address: string, reason: string];
-  peerBanned: [address: string, reason: string];
-  /** the file is complete and verified at `path` */
-  done: [path: string];
-  warning: [message: string];
-  /** the .torrent was (re)published to the STA catalog at `tracker` */
-  published: [tracker: string];
-};
-
-export interface SessionOptions {
-  meta: Metainfo;
-  store: PieceStore;
-  peerId: Buffer;
-  /** our listening port, announced to trackers */
-  port: number;
-  /** tracker tiers; defaults to the torrent's announce-list */
-  trackers?: string[][];
-  /** workspace-relative path to publish in STA catalogs (seeders only) */
-  catalogPath?: string;
-  logger?: Logger;
-  maxPeers?: number;
-  uploadSlots?: number;
-  /** most bytes of pieces held in memory (being assembled, verified or written) */
-  maxBufferedBytes?: number;
-  announceNumwant?: number;
-  /** address to dial peers from (binds outgoing sockets), e.g. 127.0.0.1 in tests */
-  localAddress?: string;
-  /** shared upload rate limit */
-  uploadThrottle?: Throttle;
-}
+export * from './sessionTypes';
 
 interface PeerState {
   conn: PeerConnection;
@@ -109,12 +48,10 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private readonly picker: PiecePicker;
   private readonly choker: Choker;
   private readonly cache: PieceCache;
+  private readonly uploader: Uploader;
   private readonly peers = new Map<PeerConnection, PeerState>();
-  private readonly known = new Map<string, PeerAddress & { failures: number; nextTry: number }>();
-  private readonly dialing = new Set<string>();
+  private readonly candidates = new PeerCandidates();
   private readonly banned = new Set<string>();
-  /** seeders we are done with once we seed too: not dialled again */
-  private readonly finishedWith = new Set<string>();
   private readonly strikes = new Map<string, number>();
   /** bytes each peer gave us, by peer id (hex), kept after it leaves */
   readonly contributions = new Map<string, number>();
@@ -143,6 +80,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.picker = new PiecePicker(this.meta, this.store.have, (size) => (size === this.meta.pieceLength && this.pool.pop()) || Buffer.allocUnsafeSlow(size));
     this.choker = new Choker(opts.uploadSlots ?? 8);
     this.cache = new PieceCache(this.meta, (i, begin, length) => this.store.readBlock(i, begin, length));
+    this.uploader = new Uploader(this.meta, this.store.have, this.cache, this.up, opts.uploadThrottle, (m) => this.emit('warning', m));
   }
 
   get infoHashHex(): string {
@@ -182,7 +120,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     const announcer = this.announcer;
     this.announcer = undefined;
     for (const ps of [...this.peers.values()]) ps.conn.close(state === 'paused' ? 'paused' : 'session stopped');
-    this.known.clear();
+    this.candidates.clear();
     this.cache.clear();
     await announcer?.stop();
     if (state === 'stopped') await this.store.close();
@@ -217,10 +155,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   // ---- peers ----
 
   addCandidates(peers: PeerAddress[]): void {
-    for (const p of peers) {
-      const key = `${p.ip}:${p.port}`;
-      if (!this.known.has(key) && !this.banned.has(key) && !(this.complete && this.finishedWith.has(key))) this.known.set(key, { ...p, failures: 0, nextTry: 0 });
-    }
+    this.candidates.add(peers, this.complete);
     this.dialMore();
   }
 
@@ -231,46 +166,34 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
 
   private dialMore(): void {
     if (this.state !== 'downloading' && this.state !== 'seeding') return;
-    const now = Date.now();
-    const max = this.opts.maxPeers ?? 50;
-    for (const [key, c] of this.known) {
-      if (this.peers.size + this.dialing.size >= max || this.dialing.size >= 10) return;
-      if (this.dialing.has(key) || c.nextTry > now || this.connectedTo(key)) continue;
-      this.dial(key, c);
-    }
+    const room = (this.opts.maxPeers ?? 50) - this.peers.size - this.candidates.dialingCount;
+    for (const c of this.candidates.take(room, (key) => this.connectedTo(key))) this.dial(c);
   }
 
-  private dial(key: string, c: PeerAddress & { failures: number; nextTry: number }): void {
-    this.dialing.add(key);
+  private dial(c: Candidate): void {
     let socket: Socket;
     try {
       socket = connect({ host: c.ip, port: c.port, localAddress: this.opts.localAddress });
     } catch {
-      this.dialing.delete(key);
-      return;
+      return this.candidates.failed(c);
     }
     socket.setTimeout(5000, () => socket.destroy(new Error('connect timed out')));
     const failed = (e: Error) => {
-      this.dialing.delete(key);
-      c.failures++;
-      c.nextTry = Date.now() + Math.min(2000 * 2 ** c.failures, 60_000);
-      if (c.failures > 5) this.known.delete(key);
-      this.log.debug(`dial ${key} failed: ${e.message}`);
+      this.candidates.failed(c);
+      this.log.debug(`dial ${c.key} failed: ${e.message}`);
     };
     socket.once('error', failed);
     socket.once('connect', () => {
       socket.off('error', failed);
       socket.setTimeout(0);
-      this.dialing.delete(key);
+      this.candidates.connected(c);
       if (this.state !== 'downloading' && this.state !== 'seeding') return void socket.destroy();
       const conn = new PeerConnection(socket, { outgoing: true, ourPeerId: this.opts.peerId, infoHash: this.meta.infoHash, pieceCount: this.meta.pieceCount });
       conn.once('ready', () => this.attach(conn));
       conn.once('close', (reason) => {
-        if (!this.peers.has(conn)) {
-          c.failures++;
-          c.nextTry = Date.now() + Math.min(2000 * 2 ** c.failures, 60_000);
-          this.log.debug(`peer ${key} closed before the handshake: ${reason}`);
-        }
+        if (this.peers.has(conn)) return;
+        this.candidates.failed(c);
+        this.log.debug(`peer ${c.key} closed before the handshake: ${reason}`);
       });
     });
   }
@@ -309,8 +232,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     conn.on('block', (index, begin, data, length) => this.onBlock(ps, index, begin, data, length));
     conn.on('interested', () => this.rechoke(false));
     conn.on('notInterested', () => this.rechoke(false));
-    conn.on('request', (req) => this.onRequest(ps, req));
-    conn.socket.on('drain', () => this.serve(ps));
+    conn.on('request', (req) => this.uploader.request(ps, req));
+    conn.socket.on('drain', () => this.uploader.serve(ps));
     conn.once('close', (reason) => this.detach(ps, reason));
     conn.sendBitfield(this.store.have);
     this.emit('peerAdded', conn.address);
@@ -321,10 +244,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private detach(ps: PeerState, reason: string): void {
     if (!this.peers.delete(ps.conn)) return;
     if (ps.conn.have) this.picker.peerBitfield(ps.conn.have, -1);
-    if (ps.conn.have?.complete && ps.conn.outgoing) {
-      this.finishedWith.add(ps.conn.address);
-      if (this.complete) this.known.delete(ps.conn.address);
-    }
+    if (ps.conn.have?.complete && ps.conn.outgoing) this.candidates.finishedWith(ps.conn.address, this.complete);
     this.emit('peerRemoved', ps.conn.address, reason);
     this.log.debug(`peer ${ps.conn.address} left: ${reason}`);
     this.rechoke(false);
@@ -336,7 +256,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.picker.forget(ps.id);
     this.pickEpoch++;
     this.banned.add(ps.conn.address);
-    this.known.delete(ps.conn.address);
+    this.candidates.ban(ps.conn.address);
     this.emit('peerBanned', ps.conn.address, reason);
     this.log.warn(`banned ${ps.conn.address}: ${reason}`);
     ps.conn.close(`banned: ${reason}`);
@@ -450,51 +370,6 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
 
   // ---- seeding ----
 
-  private onRequest(ps: PeerState, req: BlockRequest): void {
-    if (!this.store.have.has(req.index) || req.begin + req.length > pieceSize(this.meta, req.index)) {
-      return ps.conn.close(`requested ${req.index}:${req.begin}+${req.length}, which we do not have`);
-    }
-    this.serve(ps);
-  }
-
-  private serve(ps: PeerState): void {
-    const conn = ps.conn;
-    const throttle = this.opts.uploadThrottle;
-    while (ps.serving < 4 && conn.incoming.length > 0 && !conn.closed) {
-      if (conn.writeBacklog > 2 * 1024 * 1024) return; // 'drain' calls us again
-      const req = conn.incoming[0];
-      // blocks of chunks already in memory go out at once, without a promise each
-      const ready = throttle ? undefined : this.cache.peek(req);
-      if (ready) {
-        conn.incoming.shift();
-        this.sendBlock(ps, req, ready);
-        continue;
-      }
-      conn.incoming.shift();
-      ps.serving++;
-      const throttled = throttle?.take(req.length);
-      (throttled ? throttled.then(() => this.cache.block(req)) : this.cache.block(req)).then(
-        (block) => {
-          ps.serving--;
-          this.sendBlock(ps, req, block);
-          this.serve(ps);
-        },
-        (e) => {
-          ps.serving--;
-          this.emit('warning', `could not read piece ${req.index}: ${(e as Error).message}`);
-          conn.close('read error on our side');
-        },
-      );
-    }
-  }
-
-  private sendBlock(ps: PeerState, req: BlockRequest, block: Buffer): void {
-    if (ps.conn.closed || ps.conn.amChoking) return;
-    ps.conn.sendBlock(req.index, req.begin, block);
-    ps.up.add(req.length);
-    this.up.add(req.length);
-  }
-
   private rechoke(periodic: boolean): void {
     const list = [...this.peers.values()].map((ps) => ({ conn: ps.conn, downloadRate: ps.down.rate(), uploadRate: ps.up.rate() }));
     const unchoked = list.filter((p) => !p.conn.amChoking).length;
@@ -562,12 +437,4 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       seeder: !!ps.conn.have?.complete,
     }));
   }
-}
-
-/** "-ST0100-…" → "ST 0100"; other styles as printable text. */
-export function clientName(peerId: Buffer): string {
-  const s = peerId.toString('latin1');
-  const m = /^-([A-Za-z0-9]{2})([A-Za-z0-9]{4})-/.exec(s);
-  if (m) return `${m[1]} ${m[2]}`;
-  return s.slice(0, 8).replace(/[^\x20-\x7e]/g, '?');
 }
