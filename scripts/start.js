@@ -3,6 +3,7 @@
 // code-server (VS Code 1.100.3 from npm) on 127.0.0.1 with the extension loaded from
 // source and a local tracker, printing the URL to open in a browser.
 //   npm start [-- WORKSPACE_FOLDER]      (default ~/sta-workspace)
+//   a second `npm start -- OTHER_FOLDER` reuses the tracker: share in one, fetch in the other
 //   STA_START_PORT=8080 picks the code-server port; STA_USE_CODE_SERVER=1 skips desktop code.
 'use strict';
 
@@ -31,18 +32,27 @@ async function main() {
   if (install.status !== 0) process.exit(install.status ?? 1);
   const { startCodeServer } = require(path.join(ROOT, 'test', 'e2e', 'codeServer.js'));
 
-  // a local tracker the editor's STA uses, as STA: Start Local Tracker would start it
-  const tracker = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'tracker', '--host', '127.0.0.1', '--port', process.env.STA_TRACKER_PORT || '7070', '--json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const announce = await new Promise((resolve, reject) => {
-    let out = '';
-    tracker.stdout.on('data', (c) => {
-      out += c;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]).announce);
+  // a local tracker the editor's STA uses, as STA: Start Local Tracker would start it; a second
+  // `npm start` (another workspace, to fetch what the first shares) reuses the running one
+  const trackerPort = process.env.STA_TRACKER_PORT || '7070';
+  let tracker;
+  let announce = `http://127.0.0.1:${trackerPort}/announce`;
+  const running = await fetch(`http://127.0.0.1:${trackerPort}/catalog`).then((r) => r.ok, () => false);
+  if (running) {
+    console.log(`Using the STA tracker already running at ${announce}.`);
+  } else {
+    tracker = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'tracker', '--host', '127.0.0.1', '--port', trackerPort, '--json'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    tracker.once('exit', (code) => reject(new Error(`the tracker exited (${code}); is port ${process.env.STA_TRACKER_PORT || 7070} taken? set STA_TRACKER_PORT`)));
-  });
+    announce = await new Promise((resolve, reject) => {
+      let out = '';
+      tracker.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]).announce);
+      });
+      tracker.once('exit', (code) => reject(new Error(`the tracker exited (${code}); is port ${trackerPort} taken? set STA_TRACKER_PORT`)));
+    });
+  }
 
   const settingsDir = path.join(workspace, '.vscode');
   fs.mkdirSync(settingsDir, { recursive: true });
@@ -55,14 +65,20 @@ async function main() {
   }
   fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'sta.trackerUrl': announce, 'sta.bindAddress': '127.0.0.1' }, null, 2));
 
-  const server = await startCodeServer({ folder: workspace, userDataDir: path.join(ROOT, '.vscode-test', 'start-user-data'), extensionsDir: path.join(ROOT, '.vscode-test', 'start-extensions') });
+  // one editor profile per workspace, so two `npm start`s (two teammates) can run side by side
+  const profile = require('crypto').createHash('sha1').update(workspace).digest('hex').slice(0, 8);
+  const server = await startCodeServer({
+    folder: workspace,
+    userDataDir: path.join(ROOT, '.vscode-test', `start-user-data-${profile}`),
+    extensionsDir: path.join(ROOT, '.vscode-test', 'start-extensions'),
+  });
   const url = server.workbenchUrl({ devPath: ROOT });
   console.log('\nSTA is running in VS Code (code-server) — open this URL in a browser on this machine:\n');
   console.log(`  ${url}\n`);
   console.log(`workspace: ${workspace}\ntracker:   ${announce}\nIn the STA view (activity bar), press Start. Ctrl-C stops everything.`);
 
   const stop = async () => {
-    tracker.kill('SIGTERM');
+    tracker?.kill('SIGTERM');
     await server.stop();
     process.exit(0);
   };
