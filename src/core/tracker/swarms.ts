@@ -64,12 +64,6 @@ export function writeCompactAddress(ip: string, port: number, dst: Uint8Array, a
   return b.length + 2;
 }
 
-export function compactAddress(ip: string, port: number): Buffer {
-  const b = Buffer.alloc(ipBytes(ip).length + 2);
-  writeCompactAddress(ip, port, b, 0);
-  return b;
-}
-
 /** Bytes written by `Swarm.sampleCompact`. */
 export interface CompactCounts {
   v4: number;

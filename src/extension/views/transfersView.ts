@@ -39,9 +39,13 @@ export class TransferItem extends vscode.TreeItem {
     this.description = transferDescription(transfer);
     this.iconPath = new vscode.ThemeIcon(transfer.kind === 'upload' && p.state === 'seeding' ? 'arrow-up' : ICONS[p.state] ?? 'file');
     this.contextValue = ItemContext.transfer(p.state, transfer.done);
+    // who we trade with, so a slow or silent peer can be spotted
+    const peerLines = (transfer.session?.peerStats() ?? [])
+      .map((s) => `- ${s.address} (${s.client}${s.seeder ? ', seeder' : ''}): ↓ ${formatRate(s.downloadRate)} ↑ ${formatRate(s.uploadRate)}`)
+      .join('\n');
     this.tooltip = new vscode.MarkdownString(
       `**${transfer.name}** (${transfer.kind})\n\n${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
-        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
+        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${peerLines ? `${peerLines}\n\n` : ''}${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
       true,
     );
     if (transfer.path) this.resourceUri = vscode.Uri.file(transfer.path);
