@@ -6,7 +6,8 @@ import { consoleLogger } from '../core/log';
 import { Metainfo, parseMagnet, parseTorrent } from '../core/metainfo';
 import { announceUrlOf, fetchCatalog, fetchTorrent } from '../core/tracker/client';
 import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
-import { formatBytes, makeReporter, report } from './progress';
+import { formatBytes } from '../core/format';
+import { makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 
 export const getSpec: CommandSpec = {

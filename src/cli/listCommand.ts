@@ -1,7 +1,7 @@
 // `sta list`: the tracker's catalog.
 import { fetchCatalog } from '../core/tracker/client';
 import { CommandSpec, helpText, parse, UsageError } from './args';
-import { formatBytes } from './progress';
+import { formatBytes } from '../core/format';
 
 export const listSpec: CommandSpec = {
   name: 'list',

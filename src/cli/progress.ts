@@ -3,8 +3,6 @@
 import { formatBytes, formatEta } from '../core/format';
 import type { SessionProgress, TorrentSession } from '../core/session/torrentSession';
 
-export { formatBytes, formatEta };
-
 export function progressLine(p: SessionProgress, width = 24): string {
   const frac = p.length > 0 ? p.verifiedBytes / p.length : 0;
   const filled = Math.round(frac * width);
