@@ -284,13 +284,26 @@ export class StaService extends Disposable {
       t.done = true;
       t.path = p;
       t.progress = session.progress();
+      this.markShared(t);
       this._onDidChangeTransfer.fire(t);
       this._onDidFinishTransfer.fire(t);
       this._onDidChangeCatalog.fire(); // the "in workspace" marks change
     });
     this._onDidChangeTransfer.fire(undefined);
-    if (t.done && kind === 'download') queueMicrotask(() => this._onDidFinishTransfer.fire(t));
+    if (t.done && kind === 'download') {
+      this.markShared(t);
+      queueMicrotask(() => this._onDidFinishTransfer.fire(t));
+    }
     return t;
+  }
+
+  /** A finished download is seeded from the workspace: Shared lists it like any shared file. */
+  private markShared(t: Transfer): void {
+    const folder = StaService.workspaceFolder();
+    if (!folder || !t.path || this.shared.has(t.infoHash)) return;
+    const relPath = path.relative(folder.uri.fsPath, t.path).split(path.sep).join('/');
+    this.shared.set(t.infoHash, { path: t.path, relPath, size: t.meta.length, meta: t.meta });
+    this._onDidChangeShared.fire();
   }
 
   async pause(t: Transfer): Promise<void> {

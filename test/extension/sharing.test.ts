@@ -129,6 +129,9 @@ describe('sharing a file between a headless peer and the editor', function () {
       clearInterval(sample);
     }
     assert.ok([...texts].some((t) => /\$\(cloud-download\) \d+% .*\/s · 1 peer/.test(t)), `status bar never showed progress: ${[...texts].join(' | ')}`);
+    // what it now seeds is listed in Shared, exactly
+    await waitFor('the download in Shared', () => api.shared.getChildren().some((i) => i.label === 'recording-2026.bin'), 5000);
+    assert.deepStrictEqual(api.shared.getChildren().map((i) => i.label), ['notes.md', 'recording-2026.bin']);
     // the Transfers view shows it finished and seeding; Tracker Files marks it as in the workspace
     const row = api.transfers.getChildren().find((i) => i.label === 'recording-2026.bin')!;
     assert.match(String(row.description), /100% · seeding/);
