@@ -61,6 +61,7 @@ export async function getCommand(argv: string[]): Promise<number> {
   const trackers: string[] = (values.tracker ?? []).map(announceUrlOf);
   const timeout = intOption(values, 'timeout', 1, 7 * 86400);
   const meta = await resolveTarget(positionals[0], trackers);
+  if (trackers.length === 0 && meta.announceList.length === 0) throw new UsageError('the torrent names no tracker; pass --tracker URL');
   const out = resolve(values.out);
   await fsp.mkdir(out, { recursive: true });
   const reporter = makeReporter(values.json);
@@ -72,7 +73,6 @@ export async function getCommand(argv: string[]): Promise<number> {
     maxUploadRate: rateOption(values, 'max-upload-rate'),
     localAddress: values.host === '127.0.0.1' ? '127.0.0.1' : undefined,
   });
-  if (trackers.length === 0 && meta.announceList.length === 0) throw new UsageError('the torrent names no tracker; pass --tracker URL');
   await engine.listen();
   reporter.event('start', { name: meta.name, infoHash: meta.infoHashHex, length: meta.length, pieces: meta.pieceCount, port: engine.port });
   const started = Date.now();

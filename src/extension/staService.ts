@@ -221,12 +221,13 @@ export class StaService extends Disposable {
     return this.shared.has(infoHash) || !!this.transfers.get(infoHash)?.done;
   }
 
-  async request(file: CatalogFileJson): Promise<Transfer> {
+  /** Downloads a catalog file; `onExisting: 'suffix'` saves beside a different file of that name. */
+  async request(file: CatalogFileJson, onExisting: 'refuse' | 'suffix' = 'refuse'): Promise<Transfer> {
     if (!this.engine || !this.settings) throw new Error('STA is not running; run STA: Start first.');
     const existing = this.transfers.get(file.infoHash);
     if (existing && existing.session && existing.progress.state !== 'failed') return existing;
     const meta = parseTorrent(await fetchTorrent(this.settings.trackerUrl, file.infoHash));
-    return this.download(meta);
+    return this.download(meta, onExisting);
   }
 
   async download(meta: Metainfo, onExisting: 'refuse' | 'suffix' = 'refuse'): Promise<Transfer> {

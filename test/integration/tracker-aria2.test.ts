@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { decode } from '../../src/core/bencode';
 import { parseTorrent } from '../../src/core/metainfo';
 import { announce as clientAnnounce } from '../../src/core/tracker/client';
+import { aria2Flags } from '../helpers/clients';
 import {
   bdecodeRawKeys,
   CLI,
@@ -30,20 +31,6 @@ import {
   writeRandomFile,
 } from '../helpers/util';
 
-const ARIA2_COMMON = [
-  '--enable-dht=false',
-  '--enable-dht6=false',
-  '--bt-enable-lpd=false',
-  '--enable-peer-exchange=false',
-  '--disable-ipv6=true',
-  '--interface=127.0.0.1',
-  '--bt-tracker-interval=1',
-  '--file-allocation=falloc',
-  '--console-log-level=warn',
-  '--summary-interval=0',
-  '--rpc-save-upload-metadata=false',
-  '--auto-save-interval=0',
-];
 
 interface Spawned {
   child: ChildProcess;
@@ -104,7 +91,7 @@ describe('real clients through sta tracker', function () {
     assert.equal(meta.announce, tracker.announce);
 
     const seedPort = await freePort();
-    const seeder = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${seedPort}`, '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
+    const seeder = spawnLogged('aria2c', [...aria2Flags(seedPort), '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
     children.push(seeder.child);
     // the seeder is in the swarm as a seeder before the leecher starts
     await waitFor('the aria2c seeder to announce', async () => {
@@ -115,7 +102,7 @@ describe('real clients through sta tracker', function () {
 
     const leechPort = await freePort();
     const t0 = Date.now();
-    const leecher = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${leechPort}`, '--seed-time=0', '-d', leechDir, torrentPath]);
+    const leecher = spawnLogged('aria2c', [...aria2Flags(leechPort), '--seed-time=0', '-d', leechDir, torrentPath]);
     children.push(leecher.child);
     let code: number | string;
     try {
@@ -160,12 +147,12 @@ describe('real clients through sta tracker', function () {
     const magnet = JSON.parse(made.stdout.trim().split('\n').pop()!).magnet as string;
 
     const seedPort = await freePort();
-    const seeder = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${seedPort}`, '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
+    const seeder = spawnLogged('aria2c', [...aria2Flags(seedPort), '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
     children.push(seeder.child);
     await waitFor('the magnet seeder to announce', async () => (await scrapeEntry(tracker, meta.infoHash)).complete === 1, 30_000, 200);
 
     const fetchPort = await freePort();
-    const fetcher = spawnLogged('aria2c', [...ARIA2_COMMON, `--listen-port=${fetchPort}`, '--bt-metadata-only=true', '--bt-save-metadata=true', '-d', outDir, magnet]);
+    const fetcher = spawnLogged('aria2c', [...aria2Flags(fetchPort), '--bt-metadata-only=true', '--bt-save-metadata=true', '-d', outDir, magnet]);
     children.push(fetcher.child);
     const code = await waitForExit(fetcher.child, 60_000).catch((e) => `${e.message}: ${fetcher.output()}`);
     assert.equal(code, 0, `aria2c magnet fetch: ${code} ${fetcher.output()}`);

@@ -64,6 +64,8 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private finishing = false;
   /** bumped whenever blocks may have become available to anyone (released, verified, failed) */
   private pickEpoch = 0;
+  private lastProgressKey = '';
+  private lastProgress?: SessionProgress;
   /** piece buffers back from verification, reused: no allocation, GC or page faults per piece */
   private readonly pool: Buffer[] = [];
   private readonly recycle = (buf: Buffer): void => {
@@ -402,7 +404,13 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     }
     if (this.tickCount % 20 === 0) this.rechoke(true);
     if (this.tickCount % 4 === 0) this.dialMore();
-    this.emit('progress', this.progress());
+    // an idle seed (a workspace may share thousands of files) stays quiet; rates decay to 0 first
+    const p = this.progress();
+    const key = `${p.downloaded}:${p.uploaded}:${p.peers}:${p.pieces}`;
+    if (key === this.lastProgressKey && this.lastProgress && this.lastProgress.downloadRate === 0 && this.lastProgress.uploadRate === 0) return;
+    this.lastProgressKey = key;
+    this.lastProgress = p;
+    this.emit('progress', p);
   }
 
   progress(): SessionProgress {

@@ -1,9 +1,7 @@
 // STA: Request — pick a catalog file (or the tree item it was run on) and download it.
 import * as vscode from 'vscode';
 import { formatBytes } from '../../core/format';
-import { parseTorrent } from '../../core/metainfo';
 import { ExistingFileError } from '../../core/storage/pieceStore';
-import { fetchTorrent } from '../../core/tracker/client';
 import type { CatalogFileJson } from '../../core/tracker/catalog';
 import { Commands } from '../constants';
 import type { StaService } from '../staService';
@@ -49,7 +47,7 @@ export async function requestCommand(service: StaService, item?: RemoteFileItem 
       const pick = await vscode.window.showWarningMessage(`${e.path} already exists with different content. STA will not overwrite it.`, 'Save Beside It', 'Cancel');
       if (pick === 'Save Beside It') {
         try {
-          await service.download(parseTorrent(await fetchTorrent(service.trackerUrl!, file.infoHash)), 'suffix');
+          await service.request(file, 'suffix');
         } catch (e2) {
           void vscode.window.showErrorMessage(`STA: could not download ${file.name}: ${(e2 as Error).message}`);
         }
