@@ -1,7 +1,7 @@
 // `sta create`: write a single-file BitTorrent v1 .torrent and print its info-hash and magnet.
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
-import { createTorrent, magnetUri } from '../core/metainfo';
+import { createTorrent, magnetUri } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 
 export const createSpec: CommandSpec = {

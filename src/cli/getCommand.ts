@@ -1,12 +1,8 @@
 // `sta get TARGET`: download one file (catalog name, info-hash, .torrent or magnet) and verify it.
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
-import { Engine } from '../core/engine';
-import { consoleLogger } from '../core/log';
-import { Metainfo, parseMagnet, parseTorrent } from '../core/metainfo';
-import { announceUrlOf, fetchCatalog, fetchTorrent } from '../core/tracker/client';
+import { announceUrlOf, consoleLogger, Engine, fetchCatalog, fetchTorrent, formatBytes, Metainfo, parseMagnet, parseTorrent } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
-import { formatBytes } from '../core/format';
 import { makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 

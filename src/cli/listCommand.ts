@@ -1,7 +1,6 @@
 // `sta list`: the tracker's catalog.
-import { fetchCatalog } from '../core/tracker/client';
+import { fetchCatalog, formatBytes } from '../core/api';
 import { CommandSpec, helpText, parse, UsageError } from './args';
-import { formatBytes } from '../core/format';
 
 export const listSpec: CommandSpec = {
   name: 'list',

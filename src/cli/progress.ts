@@ -1,7 +1,6 @@
 // Terminal rendering of engine events: a one-line progress bar on a TTY, or one JSON
 // object per line (--json) for scripts and benchmarks.
-import { formatBytes, formatEta } from '../core/format';
-import type { SessionProgress, TorrentSession } from '../core/session/torrentSession';
+import { formatBytes, formatEta, type SessionProgress, type TorrentSession } from '../core/api';
 
 export function progressLine(p: SessionProgress, width = 24): string {
   const frac = p.length > 0 ? p.verifiedBytes / p.length : 0;

@@ -2,10 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Engine } from '../core/engine';
-import { consoleLogger } from '../core/log';
-import { DEFAULT_EXCLUDES, Repository, SharedFile } from '../core/repository';
-import { announceUrlOf } from '../core/tracker/client';
+import { announceUrlOf, consoleLogger, DEFAULT_EXCLUDES, Engine, Repository, SharedFile } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
 import { makeReporter, report } from './progress';
 import { waitForSignal } from './signals';

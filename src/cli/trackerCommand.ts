@@ -1,5 +1,5 @@
 // `sta tracker`: run the HTTP tracker with its catalog until SIGINT/SIGTERM.
-import { consoleLogger } from '../core/log';
+import { consoleLogger } from '../core/api';
 import { TrackerServer } from '../core/tracker/server';
 import { waitForSignal } from './signals';
 import { CommandSpec, helpText, intOption, parse } from './args';

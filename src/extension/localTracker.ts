@@ -2,7 +2,7 @@
 // the extension, its output in the STA log.
 import { ChildProcess, fork } from 'node:child_process';
 import * as vscode from 'vscode';
-import type { Logger } from '../core/log';
+import type { Logger } from '../core/api';
 import { Disposable, toDisposable } from './lifecycle';
 
 export class LocalTracker extends Disposable {

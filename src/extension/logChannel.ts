@@ -1,6 +1,6 @@
 // The engine's Logger, written to the "STA" LogOutputChannel.
 import * as vscode from 'vscode';
-import type { Logger } from '../core/log';
+import type { Logger } from '../core/api';
 
 export function channelLogger(channel: vscode.LogOutputChannel): Logger {
   return {

@@ -1,6 +1,6 @@
 // Typed reads of the `sta.*` settings.
 import * as vscode from 'vscode';
-import { DEFAULT_EXCLUDES } from '../core/repository';
+import { DEFAULT_EXCLUDES } from '../core/api';
 import { Settings } from './constants';
 
 export interface StaSettings {

@@ -4,13 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Engine } from '../core/engine';
-import type { Logger } from '../core/log';
-import { Metainfo, parseTorrent } from '../core/metainfo';
-import { Repository } from '../core/repository';
-import type { SessionProgress, TorrentSession } from '../core/session/torrentSession';
-import type { CatalogFileJson } from '../core/tracker/catalog';
-import { announceUrlOf, fetchCatalog, fetchTorrent, TrackerError } from '../core/tracker/client';
+import { announceUrlOf, type CatalogFileJson, Engine, fetchCatalog, fetchTorrent, type Logger, Metainfo, parseTorrent, Repository, type SessionProgress, type TorrentSession, TrackerError } from '../core/api';
 import { Disposable, toDisposable } from './lifecycle';
 import { readSettings, StaSettings } from './settings';
 

@@ -1,6 +1,6 @@
 // The status bar item: aggregate download progress, speed and peers; quiet when idle.
 import * as vscode from 'vscode';
-import { formatBytes, formatEta, formatRate } from '../core/format';
+import { formatBytes, formatEta, formatRate } from '../core/api';
 import { Views } from './constants';
 import { Disposable } from './lifecycle';
 import type { StaService } from './staService';

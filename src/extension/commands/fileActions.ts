@@ -1,8 +1,7 @@
 // Share via STA (Explorer), Copy Magnet Link, Export .torrent.
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { magnetUri, Metainfo, parseTorrent } from '../../core/metainfo';
-import { fetchTorrent } from '../../core/tracker/client';
+import { fetchTorrent, magnetUri, Metainfo, parseTorrent } from '../../core/api';
 import type { StaService } from '../staService';
 import { RemoteFileItem } from '../views/trackerFilesView';
 import { SharedItem } from '../views/sharedView';

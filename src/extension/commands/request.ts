@@ -1,8 +1,6 @@
 // STA: Request — pick a catalog file (or the tree item it was run on) and download it.
 import * as vscode from 'vscode';
-import { formatBytes } from '../../core/format';
-import { ExistingFileError } from '../../core/storage/pieceStore';
-import type { CatalogFileJson } from '../../core/tracker/catalog';
+import { type CatalogFileJson, ExistingFileError, formatBytes } from '../../core/api';
 import { Commands } from '../constants';
 import type { StaService } from '../staService';
 import type { RemoteFileItem } from '../views/trackerFilesView';

@@ -1,6 +1,6 @@
 // Shared: exactly which workspace files this peer serves.
 import * as vscode from 'vscode';
-import { formatBytes } from '../../core/format';
+import { formatBytes } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { SharedEntry, StaService } from '../staService';

@@ -1,7 +1,6 @@
 // Tracker Files: the catalog; clicking a file requests it.
 import * as vscode from 'vscode';
-import { formatBytes } from '../../core/format';
-import type { CatalogFileJson } from '../../core/tracker/catalog';
+import { type CatalogFileJson, formatBytes } from '../../core/api';
 import { Commands, ContextKeys, ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { StaService } from '../staService';

@@ -1,6 +1,6 @@
 // Transfers: each download and upload with progress, speed, ETA, peers and state.
 import * as vscode from 'vscode';
-import { formatBytes, formatEta, formatRate } from '../../core/format';
+import { formatBytes, formatEta, formatRate } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { StaService, Transfer } from '../staService';
