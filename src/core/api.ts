@@ -6,7 +6,7 @@ export { DEFAULT_EXCLUDES, Repository, type SharedFile } from './repository';
 export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
 export { ExistingFileError } from './storage/pieceStore';
-export { announceUrlOf, catalogUrlOf, fetchCatalog, fetchTorrent, publishTorrent, TrackerError, type PeerAddress } from './tracker/client';
+export { announceUrlOf, catalogUrlOf, fetchCatalog, fetchTorrent, publishTorrent, TrackerError, type PeerAddress, type TrackerErrorKind } from './tracker/client';
 export type { CatalogFileJson } from './tracker/catalog';
 export { formatBytes, formatEta, formatRate } from './format';
 export { consoleLogger, silentLogger, type Logger } from './log';

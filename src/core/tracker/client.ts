@@ -4,7 +4,14 @@ import { request as httpsRequest } from 'node:https';
 import { decode } from '../bencode';
 import type { CatalogFileJson } from './catalog';
 
-export class TrackerError extends Error {}
+/** What went wrong talking to a tracker: callers branch on `kind`, never on the message. */
+export type TrackerErrorKind = 'badUrl' | 'unreachable' | 'timeout' | 'tooLarge' | 'http' | 'refused' | 'malformed';
+
+export class TrackerError extends Error {
+  constructor(readonly kind: TrackerErrorKind, message: string, readonly status?: number) {
+    super(message);
+  }
+}
 
 export interface PeerAddress {
   ip: string;
@@ -39,7 +46,7 @@ const MAX_RESPONSE = 1024 * 1024;
 /** A tracker URL as users type it (`http://host:7070` or `…/announce`) made into an announce URL. */
 export function announceUrlOf(url: string): string {
   const u = new URL(url);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TrackerError(`tracker URL must be http(s): ${url}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TrackerError('badUrl', `tracker URL must be http(s): ${url}`);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/announce';
   return u.toString();
 }
@@ -71,7 +78,7 @@ export function httpFetch(url: string, opts: { method?: string; body?: Buffer; t
         res.on('data', (c: Buffer) => {
           size += c.length;
           if (size > max) {
-            req.destroy(new TrackerError(`response from ${u.host} is over ${max} bytes`));
+            req.destroy(new TrackerError('tooLarge', `response from ${u.host} is over ${max} bytes`));
             return;
           }
           chunks.push(c);
@@ -80,8 +87,8 @@ export function httpFetch(url: string, opts: { method?: string; body?: Buffer; t
         res.on('error', reject);
       },
     );
-    req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new TrackerError(`tracker ${u.host} did not answer within ${(opts.timeoutMs ?? 10_000) / 1000}s`)));
-    req.on('error', (e) => reject(e instanceof TrackerError ? e : new TrackerError(`tracker ${u.host} unreachable: ${(e as Error).message}`)));
+    req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new TrackerError('timeout', `tracker ${u.host} did not answer within ${(opts.timeoutMs ?? 10_000) / 1000}s`)));
+    req.on('error', (e) => reject(e instanceof TrackerError ? e : new TrackerError('unreachable', `tracker ${u.host} unreachable: ${(e as Error).message}`)));
     req.end(opts.body);
   });
 }
@@ -89,7 +96,7 @@ export function httpFetch(url: string, opts: { method?: string; body?: Buffer; t
 export function parsePeers(peers: unknown, peers6: unknown): PeerAddress[] {
   const out: PeerAddress[] = [];
   if (Buffer.isBuffer(peers)) {
-    if (peers.length % 6 !== 0) throw new TrackerError('compact peers length is not a multiple of 6');
+    if (peers.length % 6 !== 0) throw new TrackerError('malformed', 'compact peers length is not a multiple of 6');
     for (let i = 0; i < peers.length; i += 6) {
       const port = peers.readUInt16BE(i + 4);
       if (port !== 0) out.push({ ip: `${peers[i]}.${peers[i + 1]}.${peers[i + 2]}.${peers[i + 3]}`, port });
@@ -101,7 +108,7 @@ export function parsePeers(peers: unknown, peers6: unknown): PeerAddress[] {
     }
   }
   if (Buffer.isBuffer(peers6)) {
-    if (peers6.length % 18 !== 0) throw new TrackerError('compact peers6 length is not a multiple of 18');
+    if (peers6.length % 18 !== 0) throw new TrackerError('malformed', 'compact peers6 length is not a multiple of 18');
     for (let i = 0; i < peers6.length; i += 18) {
       const groups: string[] = [];
       for (let g = 0; g < 8; g++) groups.push(peers6.readUInt16BE(i + g * 2).toString(16));
@@ -132,11 +139,11 @@ export async function announce(url: string, p: AnnounceParams, timeoutMs = 10_00
   try {
     body = decode(res.body);
   } catch (e) {
-    throw new TrackerError(`tracker ${u.host} sent an invalid response (HTTP ${res.status}): ${(e as Error).message}`);
+    throw new TrackerError('malformed', `tracker ${u.host} sent an invalid response (HTTP ${res.status}): ${(e as Error).message}`);
   }
-  if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) throw new TrackerError(`tracker ${u.host} sent a non-dictionary response`);
-  if (body['failure reason']) throw new TrackerError(`tracker ${u.host} refused: ${body['failure reason'].toString()}`);
-  if (res.status !== 200) throw new TrackerError(`tracker ${u.host} answered HTTP ${res.status}`);
+  if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) throw new TrackerError('malformed', `tracker ${u.host} sent a non-dictionary response`);
+  if (body['failure reason']) throw new TrackerError('refused', `tracker ${u.host} refused: ${body['failure reason'].toString()}`);
+  if (res.status !== 200) throw new TrackerError('http', `tracker ${u.host} answered HTTP ${res.status}`, res.status);
   const clampInterval = (v: unknown) => (Number.isInteger(v) ? Math.min(Math.max(v as number, 1), 3600) : undefined);
   return {
     interval: clampInterval(body.interval) ?? 60,
@@ -152,20 +159,20 @@ export async function announce(url: string, p: AnnounceParams, timeoutMs = 10_00
 export async function fetchCatalog(trackerUrl: string, timeoutMs = 10_000): Promise<CatalogFileJson[]> {
   const url = catalogUrlOf(trackerUrl);
   const res = await httpFetch(url, { timeoutMs, maxBytes: 64 * 1024 * 1024 });
-  if (res.status !== 200) throw new TrackerError(`catalog at ${url} answered HTTP ${res.status}${res.status === 404 ? ' (not an STA tracker?)' : ''}`);
+  if (res.status !== 200) throw new TrackerError('http', `catalog at ${url} answered HTTP ${res.status}${res.status === 404 ? ' (not an STA tracker?)' : ''}`, res.status);
   try {
     const files = JSON.parse(res.body.toString()).files;
     if (!Array.isArray(files)) throw new Error('no files array');
     return files;
   } catch (e) {
-    throw new TrackerError(`catalog at ${url} is not valid JSON: ${(e as Error).message}`);
+    throw new TrackerError('malformed', `catalog at ${url} is not valid JSON: ${(e as Error).message}`);
   }
 }
 
 export async function fetchTorrent(trackerUrl: string, infoHashHex: string, timeoutMs = 10_000): Promise<Buffer> {
   const url = `${catalogUrlOf(trackerUrl)}/${infoHashHex}.torrent`;
   const res = await httpFetch(url, { timeoutMs, maxBytes: 10 * 1024 * 1024 });
-  if (res.status !== 200) throw new TrackerError(`no .torrent for ${infoHashHex} at ${url} (HTTP ${res.status})`);
+  if (res.status !== 200) throw new TrackerError('http', `no .torrent for ${infoHashHex} at ${url} (HTTP ${res.status})`, res.status);
   return res.body;
 }
 
@@ -176,8 +183,8 @@ export async function publishTorrent(trackerUrl: string, torrent: Buffer, path: 
   try {
     json = JSON.parse(res.body.toString());
   } catch {
-    throw new TrackerError(`publishing to ${url} failed: HTTP ${res.status}`);
+    throw new TrackerError('malformed', `publishing to ${url} failed: HTTP ${res.status}`, res.status);
   }
-  if (res.status !== 200 && res.status !== 201) throw new TrackerError(`publishing to ${url} failed: ${json.error ?? `HTTP ${res.status}`}`);
+  if (res.status !== 200 && res.status !== 201) throw new TrackerError('http', `publishing to ${url} failed: ${json.error ?? `HTTP ${res.status}`}`, res.status);
   return json;
 }
