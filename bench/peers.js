@@ -28,11 +28,11 @@ const { spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 const { performance } = require('node:perf_hooks');
+const { freePort } = require('../test/helpers/freePort');
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -44,7 +44,19 @@ const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).s
 // ---------------------------------------------------------------- options
 
 function options() {
-  const o = { rounds: 3, size: 1024, crowdSize: 256, seeders: 3, leechers: 6, timeout: 180, scenarios: 'multi,crowd', dropCaches: true, cpuProf: '', keep: false, quick: false };
+  const o = {
+    rounds: 3,
+    size: 1024,
+    crowdSize: 256,
+    seeders: 3,
+    leechers: 6,
+    timeout: 180,
+    scenarios: 'multi,crowd',
+    dropCaches: true,
+    cpuProf: '',
+    keep: false,
+    quick: false,
+  };
   const argv = process.argv.slice(2);
   const ints = { rounds: 'rounds', size: 'size', 'crowd-size': 'crowdSize', seeders: 'seeders', leechers: 'leechers', timeout: 'timeout' };
   const set = new Set();
@@ -63,7 +75,9 @@ function options() {
     else if (k === 'no-drop-caches') o.dropCaches = false;
     else if (k === 'keep') o.keep = true;
     else if (k === 'quick') o.quick = true;
-    else throw new Error(`unknown option --${k} (known: --rounds --size --crowd-size --seeders --leechers --timeout --scenarios --cpu-prof --no-drop-caches --keep --quick)`);
+    else throw new Error(
+      `unknown option --${k} (known: --rounds --size --crowd-size --seeders --leechers --timeout --scenarios --cpu-prof --no-drop-caches --keep --quick)`,
+    );
   }
   if (o.quick) {
     if (!set.has('size')) o.size = 256;
@@ -86,17 +100,6 @@ const median = (xs) => {
 const loadavg = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 const uptimeLine = () => (spawnSync('uptime', { encoding: 'utf8' }).stdout || '').trim();
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function httpGet(url, ms = 5000) {
   return new Promise((resolve, reject) => {
@@ -373,7 +376,13 @@ class CpuWatch {
         r += b.rchar - a.rchar;
         w += b.wchar - a.wchar;
       }
-      out[g] = { cpuSeconds: Number(s.toFixed(2)), avgPct: Number(((100 * s) / seconds).toFixed(0)), peakPct: Math.round(this.peakPct[g] ?? 0), readMB: Math.round(r / 1e6), writeMB: Math.round(w / 1e6) };
+      out[g] = {
+        cpuSeconds: Number(s.toFixed(2)),
+        avgPct: Number(((100 * s) / seconds).toFixed(0)),
+        peakPct: Math.round(this.peakPct[g] ?? 0),
+        readMB: Math.round(r / 1e6),
+        writeMB: Math.round(w / 1e6),
+      };
     }
     return out;
   }
@@ -418,13 +427,23 @@ async function startSeeders(tool, ctx, tracker, n, run, profDir) {
   if (tool === 'sta') {
     for (let i = 0; i < n; i++) {
       const pre = profDir && i === 0 ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `seeder-${ctx.name}.cpuprofile`] : [];
-      seeders.push(new Proc(`sta-seed${i}`, node, [...pre, CLI, 'share', ctx.file, '--tracker', tracker.announce, '--host', '127.0.0.1', '--json'], { cwd: run, env: { XDG_CACHE_HOME: ctx.cache } }));
+      seeders.push(
+        new Proc(
+          `sta-seed${i}`,
+          node,
+          [...pre, CLI, 'share', ctx.file, '--tracker', tracker.announce, '--host', '127.0.0.1', '--json'],
+          { cwd: run, env: { XDG_CACHE_HOME: ctx.cache } },
+        ),
+      );
     }
     await Promise.all(seeders.map((s) => s.waitFor((e) => e.type === 'sharing', 60_000, '"sharing" event')));
     await waitSeeders(tracker, ctx.staInfoHash, n);
   } else {
     for (let i = 0; i < n; i++) {
-      const args = aria2Args(await freePort(), ['-V', '--bt-seed-unverified=true', '--seed-ratio=0.0', `--dir=${ctx.dir}`, `--bt-exclude-tracker=*`, `--bt-tracker=${tracker.announce}`, ctx.torrent]);
+      const args = aria2Args(
+        await freePort(),
+        ['-V', '--bt-seed-unverified=true', '--seed-ratio=0.0', `--dir=${ctx.dir}`, `--bt-exclude-tracker=*`, `--bt-tracker=${tracker.announce}`, ctx.torrent],
+      );
       seeders.push(new Proc(`aria2-seed${i}`, 'aria2c', args, { cwd: run }));
     }
     await waitSeeders(tracker, ctx.ariaInfoHash, n, 90_000);
@@ -443,9 +462,19 @@ function startLeecher(tool, ctx, tracker, run, i, o, opts = {}) {
     if (opts.profDir && i === 0) pre.push('--cpu-prof', '--cpu-prof-dir', opts.profDir, '--cpu-prof-name', `leecher-${ctx.name}.cpuprofile`);
     const env = { XDG_CACHE_HOME: path.join(run, `cache${i}`) };
     if (opts.probe) env.BENCH_PROBE_OUT = opts.probe;
-    proc = new Proc(`sta-get${i}`, node, [...pre, CLI, 'get', ctx.staInfoHash, '--tracker', tracker.announce, '--out', out, '--host', '127.0.0.1', '--json', '--timeout', String(o.timeout)], { cwd: run, env });
+    proc = new Proc(
+      `sta-get${i}`,
+      node,
+      [...pre, CLI, 'get', ctx.staInfoHash, '--tracker', tracker.announce, '--out', out, '--host', '127.0.0.1', '--json', '--timeout', String(o.timeout)],
+      { cwd: run, env },
+    );
   } else {
-    proc = new Proc(`aria2-get${i}`, 'aria2c', aria2Args(opts.port, ['--seed-time=0', `--dir=${out}`, `--bt-exclude-tracker=*`, `--bt-tracker=${tracker.announce}`, ctx.torrent]), { cwd: run });
+    proc = new Proc(
+      `aria2-get${i}`,
+      'aria2c',
+      aria2Args(opts.port, ['--seed-time=0', `--dir=${out}`, `--bt-exclude-tracker=*`, `--bt-tracker=${tracker.announce}`, ctx.torrent]),
+      { cwd: run },
+    );
   }
   const t0 = proc.spawnedAt;
   const done = (async () => {
@@ -530,8 +559,12 @@ async function runOnce(o, tool, ctx, kind, round, profDir) {
     log(
       `  ${tool} ${kind}: ${result.seconds.toFixed(2)} s` +
         (kind === 'multi' ? `, ${(ctx.bytes / result.seconds / 1e6).toFixed(0)} MB/s` : ` (leechers: ${outcomes.map((r) => r.seconds.toFixed(1)).join(' ')})`) +
-        `; CPU-s leecher(s) ${result.cpu.leechers.cpuSeconds} (peak ${result.cpu.leechers.peakPct}%), seeders ${result.cpu.seeders.cpuSeconds} (read ${result.cpu.seeders.readMB} MB, wrote ${result.cpu.seeders.writeMB} MB), machine busy ${result.cpu.machineBusyPct}%` +
-        (result.probe ? `; loop delay max ${result.probe.maxDelayMs.toFixed(1)} ms, RSS +${((result.probe.rssPeak - result.probe.rssStart) / 1e6).toFixed(0)} MB` : ''),
+        `; CPU-s leecher(s) ${result.cpu.leechers.cpuSeconds} (peak ${result.cpu.leechers.peakPct}%), ` +
+        `seeders ${result.cpu.seeders.cpuSeconds} (read ${result.cpu.seeders.readMB} MB, wrote ${result.cpu.seeders.writeMB} MB), ` +
+        `machine busy ${result.cpu.machineBusyPct}%` +
+        (result.probe
+          ? `; loop delay max ${result.probe.maxDelayMs.toFixed(1)} ms, RSS +${((result.probe.rssPeak - result.probe.rssStart) / 1e6).toFixed(0)} MB`
+          : ''),
     );
   } catch (e) {
     result.error = e.message;
@@ -560,7 +593,12 @@ async function prepare(o, tmp, kind, mib) {
   const run = fs.mkdtempSync(path.join(tmp, `prep-${kind}-`));
   const tracker = await startTracker(run, 'prep');
   t = performance.now();
-  const seed = new Proc('sta-seed-prep', node, [CLI, 'share', file, '--tracker', tracker.announce, '--host', '127.0.0.1', '--json'], { cwd: run, env: { XDG_CACHE_HOME: ctx.cache } });
+  const seed = new Proc(
+    'sta-seed-prep',
+    node,
+    [CLI, 'share', file, '--tracker', tracker.announce, '--host', '127.0.0.1', '--json'],
+    { cwd: run, env: { XDG_CACHE_HOME: ctx.cache } },
+  );
   try {
     const ev = await seed.waitFor((e) => e.type === 'sharing', 120_000, '"sharing" event');
     ctx.staInfoHash = ev.infoHash;
@@ -580,10 +618,17 @@ async function prepare(o, tmp, kind, mib) {
   }
   const log2 = Math.round(Math.log2(ctx.pieceLength));
   ctx.torrent = path.join(tmp, `${kind}.torrent`);
-  const mk = spawnSync('mktorrent', ['-p', '-l', String(log2), '-a', 'http://127.0.0.1:9/announce', '-o', ctx.torrent, file], { encoding: 'utf8', timeout: 120_000 });
+  const mk = spawnSync(
+    'mktorrent',
+    ['-p', '-l', String(log2), '-a', 'http://127.0.0.1:9/announce', '-o', ctx.torrent, file],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   if (mk.status !== 0) throw new Error(`mktorrent failed: ${mk.stderr || mk.stdout}`);
   ctx.ariaInfoHash = torrentInfoHash(fs.readFileSync(ctx.torrent));
-  log(`${kind}: STA hashed it in ${ctx.staHashSeconds.toFixed(1)} s, piece length ${ctx.pieceLength / 1024} KiB; aria2c torrent (private, same piece length) ${ctx.ariaInfoHash}`);
+  log(
+    `${kind}: STA hashed it in ${ctx.staHashSeconds.toFixed(1)} s, piece length ${ctx.pieceLength / 1024} KiB; ` +
+      `aria2c torrent (private, same piece length) ${ctx.ariaInfoHash}`,
+  );
   return ctx;
 }
 
@@ -661,7 +706,18 @@ function summarize(o, results, ctxs) {
     const staRate = median(sta.map((r) => c.bytes / r.seconds / 1e6));
     const ariaRate = median(aria.map((r) => c.bytes / r.seconds / 1e6));
     const ratio = staRate && ariaRate ? staRate / ariaRate : null;
-    summary.multi = { bytes: c.bytes, pieceLength: c.pieceLength, seeders: o.seeders, staMBs: staRate, aria2MBs: ariaRate, staSeconds: median(sta.map((r) => r.seconds)), aria2Seconds: median(aria.map((r) => r.seconds)), ratio, runs: { sta: sta.length, aria2: aria.length }, met: ratio !== null && ratio >= 2 };
+    summary.multi = {
+      bytes: c.bytes,
+      pieceLength: c.pieceLength,
+      seeders: o.seeders,
+      staMBs: staRate,
+      aria2MBs: ariaRate,
+      staSeconds: median(sta.map((r) => r.seconds)),
+      aria2Seconds: median(aria.map((r) => r.seconds)),
+      ratio,
+      runs: { sta: sta.length, aria2: aria.length },
+      met: ratio !== null && ratio >= 2,
+    };
     rows.push([
       `(1) ${o.size} MiB, 1 leecher ← ${o.seeders} seeders: MB/s`,
       `${fmt(staRate, 0)} (${fmt(summary.multi.staSeconds, 2)} s)`,
@@ -676,9 +732,30 @@ function summarize(o, results, ctxs) {
       const p99 = median(probes.map((p) => p.p99DelayMs));
       const growth = median(probes.map((p) => (p.rssPeak - p.rssStart) / 1e6));
       const worstGrowth = Math.max(...probes.map((p) => (p.rssPeak - p.rssStart) / 1e6));
-      summary.probe = { maxDelayMs: delay, worstMaxDelayMs: worst, p99DelayMs: p99, rssGrowthMB: growth, worstRssGrowthMB: worstGrowth, rssPeakMB: median(probes.map((p) => p.rssPeak / 1e6)), metDelay: delay <= 50, metRss: growth <= 150 };
-      rows.push([`(3) STA leecher event-loop delay, max (p99)`, `${fmt(delay)} ms (p99 ${fmt(p99)}; worst ${fmt(worst)})`, '—', '—', `≤ 50 ms: ${summary.probe.metDelay ? 'met' : 'NOT met'}`]);
-      rows.push([`(3) STA leecher RSS growth (peak − start)`, `${fmt(growth, 0)} MB (worst ${fmt(worstGrowth, 0)}; peak ${fmt(summary.probe.rssPeakMB, 0)})`, '—', '—', `≤ 150 MB: ${summary.probe.metRss ? 'met' : 'NOT met'}`]);
+      summary.probe = {
+        maxDelayMs: delay,
+        worstMaxDelayMs: worst,
+        p99DelayMs: p99,
+        rssGrowthMB: growth,
+        worstRssGrowthMB: worstGrowth,
+        rssPeakMB: median(probes.map((p) => p.rssPeak / 1e6)),
+        metDelay: delay <= 50,
+        metRss: growth <= 150,
+      };
+      rows.push([
+        `(3) STA leecher event-loop delay, max (p99)`,
+        `${fmt(delay)} ms (p99 ${fmt(p99)}; worst ${fmt(worst)})`,
+        '—',
+        '—',
+        `≤ 50 ms: ${summary.probe.metDelay ? 'met' : 'NOT met'}`,
+      ]);
+      rows.push([
+        `(3) STA leecher RSS growth (peak − start)`,
+        `${fmt(growth, 0)} MB (worst ${fmt(worstGrowth, 0)}; peak ${fmt(summary.probe.rssPeakMB, 0)})`,
+        '—',
+        '—',
+        `≤ 150 MB: ${summary.probe.metRss ? 'met' : 'NOT met'}`,
+      ]);
     }
   }
   if (ctxs.crowd) {
@@ -688,7 +765,16 @@ function summarize(o, results, ctxs) {
     const st = median(sta.map((r) => r.seconds));
     const at = median(aria.map((r) => r.seconds));
     const ratio = st && at ? st / at : null;
-    summary.crowd = { bytes: c.bytes, pieceLength: c.pieceLength, leechers: o.leechers, staSeconds: st, aria2Seconds: at, ratio, runs: { sta: sta.length, aria2: aria.length }, met: ratio !== null && ratio <= 0.5 };
+    summary.crowd = {
+      bytes: c.bytes,
+      pieceLength: c.pieceLength,
+      leechers: o.leechers,
+      staSeconds: st,
+      aria2Seconds: at,
+      ratio,
+      runs: { sta: sta.length, aria2: aria.length },
+      met: ratio !== null && ratio <= 0.5,
+    };
     rows.splice(1, 0, [
       `(2) flash crowd ${o.crowdSize} MiB, 1 seeder → ${o.leechers}: last done`,
       `${fmt(st, 2)} s`,
@@ -751,11 +837,24 @@ async function main() {
   const doc = {
     startedAt: started.toISOString(),
     wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, aria2: (spawnSync('aria2c', ['--version'], { encoding: 'utf8' }).stdout || '').split('\n')[0] },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      aria2: (spawnSync('aria2c', ['--version'], { encoding: 'utf8' }).stdout || '').split('\n')[0],
+    },
     options: o,
-    pageCache: o.dropCaches ? dropCachesNote ?? 'sync + drop_caches before every timed run, then the source file read back in' : 'not dropped (--no-drop-caches)',
+    pageCache: o.dropCaches
+      ? dropCachesNote ?? 'sync + drop_caches before every timed run, then the source file read back in'
+      : 'not dropped (--no-drop-caches)',
     units: 'MB = 10^6 bytes; seconds from leecher spawn to verified file (STA "complete" event; aria2c exit 0)',
-    scenarios: Object.fromEntries(Object.entries(ctxs).map(([k, c]) => [k, { bytes: c.bytes, pieceLength: c.pieceLength, staInfoHash: c.staInfoHash, aria2InfoHash: c.ariaInfoHash, staHashSeconds: c.staHashSeconds }])),
+    scenarios: Object.fromEntries(
+      Object.entries(ctxs).map(([k, c]) => [
+        k,
+        { bytes: c.bytes, pieceLength: c.pieceLength, staInfoHash: c.staInfoHash, aria2InfoHash: c.ariaInfoHash, staHashSeconds: c.staHashSeconds },
+      ]),
+    ),
     summary,
     runs: results,
     profiles,
@@ -767,13 +866,19 @@ async function main() {
     for (const who of ['leecher', 'seeder']) {
       const p = prof[who];
       if (!p) continue;
-      console.log(`\nSTA ${kind} ${who} (run took ${fmt(prof.run.seconds, 2)} s profiled) ${p.file}: ${p.busyMs} ms busy, ${p.idleMs} ms idle; top self time (% of busy):`);
+      console.log(
+        `\nSTA ${kind} ${who} (run took ${fmt(prof.run.seconds, 2)} s profiled) ${p.file}: ` +
+          `${p.busyMs} ms busy, ${p.idleMs} ms idle; top self time (% of busy):`,
+      );
       for (const t of p.top) console.log(`  ${String(t.ms).padStart(6)} ms ${t.pct.toFixed(1).padStart(5)}%  ${t.fn}`);
     }
   }
   const failures = results.filter((r) => r.error);
-  if (failures.length) console.log(`\n${failures.length} run(s) failed: ${failures.map((r) => `${r.kind}/${r.tool}/r${r.round}: ${r.error.slice(0, 200)}`).join('; ')}`);
-  console.log(`\n${dropCachesNote ?? (o.dropCaches ? 'page cache dropped before every run' : 'page cache not dropped')}; results in ${path.relative(ROOT, RESULTS)}; ${doc.wallSeconds} s`);
+  if (failures.length) {
+    console.log(`\n${failures.length} run(s) failed: ${failures.map((r) => `${r.kind}/${r.tool}/r${r.round}: ${r.error.slice(0, 200)}`).join('; ')}`);
+  }
+  const cacheNote = dropCachesNote ?? (o.dropCaches ? 'page cache dropped before every run' : 'page cache not dropped');
+  console.log(`\n${cacheNote}; results in ${path.relative(ROOT, RESULTS)}; ${doc.wallSeconds} s`);
   return failures.length ? 1 : 0;
 }
 

@@ -21,6 +21,7 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { freePort } = require('../test/helpers/freePort');
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -50,17 +51,6 @@ function percentEncode(buf) {
     s += /[A-Za-z0-9.\-_~]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return s;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -150,7 +140,21 @@ function killAllSync() {
 
 function wrk(o, url, files, mode, seconds) {
   return new Promise((resolve, reject) => {
-    const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', LUA, url, '--', files.hashes, files.peers, mode, String(o.slots)];
+    const args = [
+      `-t${o.threads}`,
+      `-c${o.connections}`,
+      `-d${seconds}s`,
+      '--timeout',
+      '5s',
+      '-s',
+      LUA,
+      url,
+      '--',
+      files.hashes,
+      files.peers,
+      mode,
+      String(o.slots),
+    ];
     const w = start('wrk', 'wrk', args, ROOT);
     const kill = setTimeout(() => process.kill(w.pid, 'SIGKILL'), (seconds + 20) * 1000);
     w.on('exit', (code) => {
@@ -180,7 +184,14 @@ async function measure(o, target, mode, files, round) {
     announcesPerSec: Math.round(r.ok / seconds),
     ok: r.ok,
     errors,
-    errorDetail: { status: r.bad_status, failureReason: r.failures, connect: r.connect_errors, read: r.read_errors - closedAfterResponse, write: r.write_errors, timeout: r.timeouts },
+    errorDetail: {
+      status: r.bad_status,
+      failureReason: r.failures,
+      connect: r.connect_errors,
+      read: r.read_errors - closedAfterResponse,
+      write: r.write_errors,
+      timeout: r.timeouts,
+    },
     closedAfterResponse,
     valid,
     seconds: Math.round(seconds * 100) / 100,
@@ -226,7 +237,12 @@ async function main() {
     fs.writeFileSync(files.peers, peerIds.map(percentEncode).join('\n') + '\n');
 
     const otPort = await freePort();
-    const ot = start('opentracker', 'opentracker', ['-i', '127.0.0.1', '-p', String(otPort), '-P', String(otPort), '-w', '/whitelist.txt', '-d', tmp, '-u', 'nobody'], tmp);
+    const ot = start(
+      'opentracker',
+      'opentracker',
+      ['-i', '127.0.0.1', '-p', String(otPort), '-P', String(otPort), '-w', '/whitelist.txt', '-d', tmp, '-u', 'nobody'],
+      tmp,
+    );
     const staPort = await freePort();
     // a long interval, like opentracker's 30 min, so no peer expires during the run
     const sta = start('sta', process.execPath, [CLI, 'tracker', '--host', '127.0.0.1', '--port', String(staPort), '--interval', '1800', '--json'], ROOT);
@@ -238,7 +254,9 @@ async function main() {
     };
 
     // one announce each, so a broken setup (whitelist, build) fails loudly before the load
-    const probe = `?info_hash=${percentEncode(hashes[0])}&peer_id=${percentEncode(peerIds[0])}&port=10000&uploaded=0&downloaded=0&left=0&compact=1&numwant=50&event=started`;
+    const probe =
+      `?info_hash=${percentEncode(hashes[0])}&peer_id=${percentEncode(peerIds[0])}` +
+      '&port=10000&uploaded=0&downloaded=0&left=0&compact=1&numwant=50&event=started';
     for (const t of Object.values(targets)) {
       let res;
       for (let i = 0; i < 20; i++) {
@@ -246,10 +264,15 @@ async function main() {
         if (res.status === 200 && !res.body.includes('failure reason')) break;
         await sleep(100);
       }
-      if (res.status !== 200 || res.body.includes('failure reason')) throw new Error(`${t.name} refused the probe announce: ${res.status} ${res.body.toString('latin1').slice(0, 200)}`);
+      if (res.status !== 200 || res.body.includes('failure reason')) {
+        throw new Error(`${t.name} refused the probe announce: ${res.status} ${res.body.toString('latin1').slice(0, 200)}`);
+      }
     }
 
-    console.log(`tracker bench: ${o.hashes} info-hashes, ${o.slots} peers/swarm, wrk ${o.threads} threads x ${o.connections} connections, ${o.duration} s per run, ${o.rounds} rounds`);
+    console.log(
+      `tracker bench: ${o.hashes} info-hashes, ${o.slots} peers/swarm, ` +
+        `wrk ${o.threads} threads x ${o.connections} connections, ${o.duration} s per run, ${o.rounds} rounds`,
+    );
     if (o.warmup > 0) {
       for (const [t, mode] of [[targets.opentracker, 'close'], [targets.sta, 'close'], [targets.sta, 'keepalive']]) {
         await wrk(o, t.url, files, mode, o.warmup);
@@ -263,7 +286,10 @@ async function main() {
         const r = await measure(o, t, mode, files, round);
         runs.push(r);
         const flag = r.valid ? '' : '  INVALID (too many errors)';
-        console.log(`  round ${round} ${t.name.padEnd(11)} ${mode.padEnd(9)} ${String(r.announcesPerSec).padStart(7)}/s  errors ${r.errors}  server CPU ${r.serverCpuPercent}% (${r.serverCpuUsPerAnnounce} us/announce)${flag}`);
+        console.log(
+          `  round ${round} ${t.name.padEnd(11)} ${mode.padEnd(9)} ${String(r.announcesPerSec).padStart(7)}/s  errors ${r.errors}  ` +
+            `server CPU ${r.serverCpuPercent}% (${r.serverCpuUsPerAnnounce} us/announce)${flag}`,
+        );
       }
     }
     const staRss = rssMiB(sta.pid);
@@ -290,14 +316,26 @@ async function main() {
     console.log('| target      | mode      | announces/s | errors | valid runs | server CPU | CPU us/announce | p99 ms | STA/opentracker (close) |');
     console.log('|-------------|-----------|-------------|--------|------------|------------|-----------------|--------|-------------------------|');
     for (const s of summary) {
-      const ratio = s.target === 'opentracker' ? '1.00 (baseline)' : `${s.ratioToOpentrackerClose.toFixed(2)}x${s.mode === 'keepalive' ? ' (keep-alive vs close)' : ''}`;
-      console.log(
-        `| ${s.target.padEnd(11)} | ${s.mode.padEnd(9)} | ${String(s.announcesPerSec).padStart(11)} | ${String(s.errors).padStart(6)} | ${`${s.validRuns}/${s.runs}`.padStart(10)} | ${`${s.serverCpuPercent}%`.padStart(10)} | ${String(s.serverCpuUsPerAnnounce).padStart(15)} | ${String(s.latencyP99Ms).padStart(6)} | ${ratio.padEnd(23)} |`,
-      );
+      const ratio =
+        s.target === 'opentracker' ? '1.00 (baseline)' : `${s.ratioToOpentrackerClose.toFixed(2)}x${s.mode === 'keepalive' ? ' (keep-alive vs close)' : ''}`;
+      const cells = [
+        s.target.padEnd(11),
+        s.mode.padEnd(9),
+        String(s.announcesPerSec).padStart(11),
+        String(s.errors).padStart(6),
+        `${s.validRuns}/${s.runs}`.padStart(10),
+        `${s.serverCpuPercent}%`.padStart(10),
+        String(s.serverCpuUsPerAnnounce).padStart(15),
+        String(s.latencyP99Ms).padStart(6),
+        ratio.padEnd(23),
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
     }
     console.log('');
     console.log(`announces/s = median over valid runs of successful (200, no "failure reason") responses per second; STA RSS after the run: ${staRss} MiB.`);
-    console.log(`load average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')}${loadBefore[0] > 0.5 ? ' (other jobs were running: expect noise)' : ''}`);
+    console.log(
+      `load average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')}${loadBefore[0] > 0.5 ? ' (other jobs were running: expect noise)' : ''}`,
+    );
     console.log(`caveat: this machine has ${os.cpus().length} cores and wrk (${o.threads} threads, Lua per request) runs on them too, so every`);
     console.log('figure is "tracker + load generator sharing the CPU", not the tracker alone; compare ratios from the same run.');
     console.log('opentracker answers one request per connection (no keep-alive), so the keep-alive row has no like-for-like baseline;');

@@ -32,8 +32,19 @@ export async function createCommand(argv: string[]): Promise<number> {
   });
   const out = values.output ?? `${basename(file)}.torrent`;
   await fsp.writeFile(out, meta.torrent);
-  const result = { torrent: out, name: meta.name, length: meta.length, pieceLength: meta.pieceLength, pieces: meta.pieceCount, infoHash: meta.infoHashHex, magnet: magnetUri(meta) };
+  const result = {
+    torrent: out,
+    name: meta.name,
+    length: meta.length,
+    pieceLength: meta.pieceLength,
+    pieces: meta.pieceCount,
+    infoHash: meta.infoHashHex,
+    magnet: magnetUri(meta),
+  };
   if (values.json) console.log(JSON.stringify(result));
-  else console.log(`wrote ${out}\n  info-hash: ${meta.infoHashHex}\n  pieces:    ${meta.pieceCount} × ${meta.pieceLength} bytes\n  magnet:    ${result.magnet}`);
+  else {
+    const pieces = `${meta.pieceCount} × ${meta.pieceLength} bytes`;
+    console.log(`wrote ${out}\n  info-hash: ${meta.infoHashHex}\n  pieces:    ${pieces}\n  magnet:    ${result.magnet}`);
+  }
   return 0;
 }

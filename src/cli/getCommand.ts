@@ -1,27 +1,26 @@
 // `sta get TARGET`: download one file (catalog name, info-hash, .torrent or magnet) and verify it.
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
-import { announceUrlOf, consoleLogger, Engine, fetchCatalog, fetchTorrent, formatBytes, Metainfo, parseMagnet, parseTorrent } from '../core/api';
-import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
+import { announceUrlOf, Engine, fetchCatalog, fetchTorrent, formatBytes, Metainfo, parseMagnet, parseTorrent } from '../core/api';
+import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
+import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
 import { makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 
 export const getSpec: CommandSpec = {
   name: 'get',
   summary:
-    'Download a file from the swarm, verifying every piece. TARGET is a name or path from the tracker\'s catalog, an info-hash, a .torrent file, or a magnet link (magnet links are resolved through an STA tracker\'s catalog; BEP 9 metadata exchange is not supported). Exits 0 only when the file is complete and verified.',
+    'Download a file from the swarm, verifying every piece. TARGET is a name or path from the tracker\'s catalog, an info-hash, ' +
+    'a .torrent file, or a magnet link (magnet links are resolved through an STA tracker\'s catalog; ' +
+    'BEP 9 metadata exchange is not supported). Exits 0 only when the file is complete and verified.',
   usage: 'get TARGET --tracker URL --out DIR [--port N]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable; default: the torrent\'s own)' },
     out: { type: 'string', short: 'o', default: '.', arg: 'DIR', help: 'download folder (the file is written only inside it)' },
-    host: { type: 'string', default: '0.0.0.0', arg: 'ADDR', help: 'address to accept peers on' },
-    port: { type: 'string', default: '0', arg: 'N', help: 'peer port (0 = any free port)' },
     'if-exists': { type: 'string', default: 'refuse', arg: 'refuse|suffix', help: 'a different file already has the name: refuse, or save as "name (1).ext"' },
     seed: { type: 'boolean', default: false, help: 'keep seeding after the download until interrupted' },
     timeout: { type: 'string', arg: 'SEC', help: 'give up after this many seconds' },
-    'max-upload-rate': { type: 'string', arg: 'BYTES/S', help: 'upload limit, e.g. 5M or 800K (default: none)' },
-    json: { type: 'boolean', default: false, help: 'one JSON event per line on stdout' },
-    verbose: { type: 'boolean', short: 'v', default: false, help: 'log more' },
+    ...engineOptionSpecs,
   },
 };
 
@@ -45,7 +44,10 @@ async function resolveTarget(target: string, trackers: string[]): Promise<Metain
   let matches = files.filter((f) => f.path === target);
   if (matches.length === 0) matches = files.filter((f) => f.name === target);
   if (matches.length === 0) throw new UsageError(`"${target}" is not in the catalog at ${tracker} (${files.length} files; see sta list)`);
-  if (matches.length > 1) throw new UsageError(`"${target}" matches ${matches.length} files: ${matches.map((f) => `${f.path} (${f.infoHash})`).join(', ')}; use the info-hash`);
+  if (matches.length > 1) {
+    const which = matches.map((f) => `${f.path} (${f.infoHash})`).join(', ');
+    throw new UsageError(`"${target}" matches ${matches.length} files: ${which}; use the info-hash`);
+  }
   return parseTorrent(await fetchTorrent(tracker, matches[0].infoHash));
 }
 
@@ -61,14 +63,7 @@ export async function getCommand(argv: string[]): Promise<number> {
   const out = resolve(values.out);
   await fsp.mkdir(out, { recursive: true });
   const reporter = makeReporter(values.json);
-  const engine = new Engine({
-    host: values.host,
-    port: intOption(values, 'port', 0, 65535),
-    trackers,
-    logger: consoleLogger('', values.verbose),
-    maxUploadRate: rateOption(values, 'max-upload-rate'),
-    localAddress: values.host === '127.0.0.1' ? '127.0.0.1' : undefined,
-  });
+  const engine = new Engine(engineOptionsFrom(values, trackers));
   await engine.listen();
   reporter.event('start', { name: meta.name, infoHash: meta.infoHashHex, length: meta.length, pieces: meta.pieceCount, port: engine.port });
   const started = Date.now();
@@ -91,7 +86,8 @@ export async function getCommand(argv: string[]): Promise<number> {
   const secs = (Date.now() - started) / 1000;
   const perPeer = Object.fromEntries(session.contributions);
   if (result.ok) {
-    reporter.event('complete', { name: meta.name, path: result.path, seconds: secs, bytes: meta.length, rate: meta.length / secs, fromPeers: perPeer, reason: result.reason });
+    const rate = meta.length / secs;
+    reporter.event('complete', { name: meta.name, path: result.path, seconds: secs, bytes: meta.length, rate, fromPeers: perPeer, reason: result.reason });
     if (!values.json) console.error(`${meta.name}: verified, ${formatBytes(meta.length)} in ${secs.toFixed(1)} s → ${result.path}`);
     if (values.seed) await waitForSignal();
   } else {

@@ -20,6 +20,9 @@ export async function listCommand(argv: string[]): Promise<number> {
   if (values.json) return void console.log(JSON.stringify({ files })), 0;
   if (files.length === 0) return void console.log('(the catalog is empty)'), 0;
   console.log(`${'NAME'.padEnd(32)} ${'SIZE'.padStart(10)}  SEED LEECH  INFO-HASH`);
-  for (const f of files) console.log(`${f.path.slice(0, 32).padEnd(32)} ${formatBytes(f.length).padStart(10)}  ${String(f.seeders).padStart(4)} ${String(f.leechers).padStart(5)}  ${f.infoHash}`);
+  for (const f of files) {
+    const counts = `${String(f.seeders).padStart(4)} ${String(f.leechers).padStart(5)}`;
+    console.log(`${f.path.slice(0, 32).padEnd(32)} ${formatBytes(f.length).padStart(10)}  ${counts}  ${f.infoHash}`);
+  }
   return 0;
 }

@@ -6,7 +6,8 @@ export function progressLine(p: SessionProgress, width = 24): string {
   const frac = p.length > 0 ? p.verifiedBytes / p.length : 0;
   const filled = Math.round(frac * width);
   const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-  return `${p.name.slice(0, 28)} [${bar}] ${(frac * 100).toFixed(1).padStart(5)}%  ${formatBytes(p.downloadRate)}/s down  ${formatBytes(p.uploadRate)}/s up  ETA ${formatEta(p.eta)}  peers ${p.peers}  ${p.state}`;
+  const rates = `${formatBytes(p.downloadRate)}/s down  ${formatBytes(p.uploadRate)}/s up`;
+  return `${p.name.slice(0, 28)} [${bar}] ${(frac * 100).toFixed(1).padStart(5)}%  ${rates}  ETA ${formatEta(p.eta)}  peers ${p.peers}  ${p.state}`;
 }
 
 export interface Reporter {

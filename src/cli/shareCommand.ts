@@ -2,8 +2,9 @@
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { announceUrlOf, consoleLogger, DEFAULT_EXCLUDES, Engine, Repository, SharedFile } from '../core/api';
-import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from './args';
+import { announceUrlOf, DEFAULT_EXCLUDES, DEFAULT_UPLOAD_SLOTS, Engine, Repository, SharedFile } from '../core/api';
+import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
+import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
 import { makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 
@@ -13,13 +14,9 @@ export const shareSpec: CommandSpec = {
   usage: 'share PATH... --tracker URL [--host ADDR] [--port N]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable)' },
-    host: { type: 'string', default: '0.0.0.0', arg: 'ADDR', help: 'address to accept peers on' },
-    port: { type: 'string', default: '0', arg: 'N', help: 'peer port (0 = any free port)' },
     exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults)' },
-    'upload-slots': { type: 'string', arg: 'N', help: 'peers served at once (default 8)' },
-    'max-upload-rate': { type: 'string', arg: 'BYTES/S', help: 'upload limit, e.g. 5M or 800K (default: none)' },
-    json: { type: 'boolean', default: false, help: 'one JSON event per line on stdout' },
-    verbose: { type: 'boolean', short: 'v', default: false, help: 'log more' },
+    'upload-slots': { type: 'string', arg: 'N', help: `peers served at once (default ${DEFAULT_UPLOAD_SLOTS})` },
+    ...engineOptionSpecs,
   },
 };
 
@@ -30,15 +27,7 @@ export async function shareCommand(argv: string[]): Promise<number> {
   const trackers: string[] = (values.tracker ?? []).map(announceUrlOf);
   if (trackers.length === 0) throw new UsageError('sta share needs --tracker URL');
   const reporter = makeReporter(values.json);
-  const engine = new Engine({
-    host: values.host,
-    port: intOption(values, 'port', 0, 65535),
-    trackers,
-    uploadSlots: intOption(values, 'upload-slots', 1, 64),
-    logger: consoleLogger('', values.verbose),
-    maxUploadRate: rateOption(values, 'max-upload-rate'),
-    localAddress: values.host === '127.0.0.1' ? '127.0.0.1' : undefined,
-  });
+  const engine = new Engine({ ...engineOptionsFrom(values, trackers), uploadSlots: intOption(values, 'upload-slots', 1, 64) });
   const port = await engine.listen();
   reporter.event('listening', { host: values.host, port, peerId: engine.peerId.toString('hex') });
   const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sta', 'metainfo');

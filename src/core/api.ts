@@ -5,8 +5,12 @@ export { createTorrent, magnetUri, parseMagnet, parseTorrent, MetainfoError, typ
 export { DEFAULT_EXCLUDES, Repository, type SharedFile } from './repository';
 export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
-export { ExistingFileError } from './storage/pieceStore';
-export { announceUrlOf, catalogUrlOf, fetchCatalog, fetchTorrent, publishTorrent, TrackerError, type PeerAddress, type TrackerErrorKind } from './tracker/client';
-export type { CatalogFileJson } from './tracker/catalog';
+export { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './session/sessionTypes';
+export { ExistingFileError } from './storage/placement';
+export { announceUrlOf, catalogUrlOf } from './trackerClient/urls';
+export { fetchCatalog, fetchTorrent, publishTorrent } from './trackerClient/catalogClient';
+export { TrackerError, type TrackerErrorKind } from './trackerClient/trackerError';
+export type { PeerAddress } from './trackerClient/peers';
+export type { CatalogFileJson } from './catalogWire';
 export { formatBytes, formatEta, formatRate } from './format';
 export { consoleLogger, silentLogger, type Logger } from './log';

@@ -33,13 +33,6 @@ export class Bitfield {
     return true;
   }
 
-  clear(i: number): boolean {
-    if (!this.has(i)) return false;
-    this.buffer[i >> 3] &= ~(0x80 >> (i & 7));
-    this.setCount--;
-    return true;
-  }
-
   get count(): number {
     return this.setCount;
   }

@@ -8,7 +8,7 @@ import { Hasher } from './storage/hasher';
 import { PieceStore } from './storage/pieceStore';
 import { Throttle } from './session/throttle';
 import { TorrentSession } from './session/torrentSession';
-import { announceUrlOf } from './tracker/client';
+import { announceUrlOf } from './trackerClient/urls';
 import { makePeerId } from './wire/messages';
 import { PeerConnection } from './wire/peerConnection';
 
@@ -20,20 +20,34 @@ export interface EngineOptions {
   /** tracker URLs; each is its own BEP 12 tier. Empty: use each torrent's own trackers */
   trackers?: string[];
   logger?: Logger;
+  /** default DEFAULT_MAX_PEERS */
   maxPeersPerTorrent?: number;
+  /** default DEFAULT_UPLOAD_SLOTS */
   uploadSlots?: number;
+  /** per torrent; default DEFAULT_MAX_BUFFERED_BYTES */
   maxBufferedBytes?: number;
   /** upload limit in bytes per second for all torrents together; 0 or absent: none */
   maxUploadRate?: number;
-  /** also bind outgoing connections to this address (tests keep everything on 127.0.0.1) */
+  /** bind outgoing connections to this address; default: `host` when that is a loopback address, so all traffic stays on it */
   localAddress?: string;
+}
+
+export interface DownloadOptions {
+  /** a different file already has the name: refuse, or save under a suffixed name */
+  onExisting?: 'refuse' | 'suffix';
+  /** progress of checking partial data left by an earlier run */
+  onCheckProgress?: (done: number, total: number) => void;
 }
 
 const MAX_PENDING = 64;
 
+/** 127.0.0.0/8 or ::1 */
+function isLoopback(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1';
+}
+
 export type EngineEvents = {
   session: [session: TorrentSession];
-  sessionRemoved: [session: TorrentSession];
   /** a connection we accepted but could not use */
   rejected: [address: string, reason: string];
 };
@@ -52,6 +66,12 @@ export class Engine extends TypedEmitter<EngineEvents> {
     super();
     this.log = opts.logger ?? silentLogger;
     if (opts.maxUploadRate) this.uploadThrottle = new Throttle(opts.maxUploadRate);
+  }
+
+  /** Outgoing connections leave from `localAddress`, or from a loopback `host` we listen on. */
+  private get localAddress(): string | undefined {
+    const { host, localAddress } = this.opts;
+    return localAddress ?? (host !== undefined && isLoopback(host) ? host : undefined);
   }
 
   get trackerTiers(): string[][] | undefined {
@@ -88,10 +108,10 @@ export class Engine extends TypedEmitter<EngineEvents> {
       resolve: (ih) => this.sessions.get(ih.toString('hex'))?.meta.pieceCount,
     });
     this.pending.add(conn);
-    conn.once('ready', () => {
+    conn.once('ready', (ready) => {
       this.pending.delete(conn);
-      const s = this.sessions.get(conn.infoHash!.toString('hex'));
-      if (s) s.attach(conn);
+      const s = this.sessions.get(ready.infoHash.toString('hex'));
+      if (s) s.attach(ready);
       else conn.close('torrent went away');
       // refused after its handshake (banned, duplicate, too many peers): say why
       if (conn.closed) {
@@ -119,7 +139,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
       maxPeers: this.opts.maxPeersPerTorrent,
       uploadSlots: this.opts.uploadSlots,
       maxBufferedBytes: this.opts.maxBufferedBytes,
-      localAddress: this.opts.localAddress,
+      localAddress: this.localAddress,
       uploadThrottle: this.uploadThrottle,
     });
     this.sessions.set(meta.infoHashHex, session);
@@ -140,10 +160,11 @@ export class Engine extends TypedEmitter<EngineEvents> {
   }
 
   /** Downloads (or resumes) `meta` into `dir`; seeds it when done. */
-  async download(meta: Metainfo, dir: string, opts: { onExisting?: 'refuse' | 'suffix'; onCheckProgress?: (done: number, total: number) => void } = {}): Promise<TorrentSession> {
+  async download(meta: Metainfo, dir: string, opts: DownloadOptions = {}): Promise<TorrentSession> {
     const existing = this.sessions.get(meta.infoHashHex);
     if (existing) return existing;
-    const store = await PieceStore.open({ dir, meta, hasher: this.hasher, logger: this.log, onExisting: opts.onExisting, onCheckProgress: opts.onCheckProgress });
+    const { onExisting, onCheckProgress } = opts;
+    const store = await PieceStore.open({ dir, meta, hasher: this.hasher, logger: this.log, onExisting, onCheckProgress });
     const s = this.add(meta, store, meta.name);
     s.start();
     return s;
@@ -156,7 +177,6 @@ export class Engine extends TypedEmitter<EngineEvents> {
     this.sessions.delete(infoHashHex);
     await s.stop('stopped');
     if (opts.discard && !s.complete) await s.store.discard();
-    this.emit('sessionRemoved', s);
   }
 
   /** Announces `stopped` everywhere, closes every socket; partial downloads stay for resume. */

@@ -22,8 +22,4 @@ export class TypedEmitter<E extends EventMap> {
   protected emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
     this.emitter.emit(event, ...args);
   }
-
-  removeAllListeners(): void {
-    this.emitter.removeAllListeners();
-  }
 }

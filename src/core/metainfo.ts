@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
 import { decode, encode, scanBencode } from './bencode';
+import { HASH_SIZE, pieceHash } from './pieces';
+
+export { pieceSize } from './pieces';
 
 export const MAX_TORRENT_BYTES = 10 * 1024 * 1024;
 export const MIN_PIECE_LENGTH = 16 * 1024;
@@ -16,7 +19,7 @@ export interface Metainfo {
   length: number;
   pieceLength: number;
   pieceCount: number;
-  pieceHashes: Buffer; // 20 × pieceCount
+  pieceHashes: Buffer; // HASH_SIZE × pieceCount
   private: boolean;
   announce?: string;
   /** BEP 12 tiers; a lone `announce` becomes one tier */
@@ -32,10 +35,6 @@ function fail(msg: string): never {
 }
 
 const str = (v: unknown): string | undefined => (Buffer.isBuffer(v) ? v.toString('utf8') : undefined);
-
-export function pieceSize(m: Pick<Metainfo, 'length' | 'pieceLength' | 'pieceCount'>, index: number): number {
-  return index === m.pieceCount - 1 ? m.length - m.pieceLength * (m.pieceCount - 1) : m.pieceLength;
-}
 
 export function parseTorrent(torrent: Buffer): Metainfo {
   if (torrent.length > MAX_TORRENT_BYTES) fail(`torrent is ${torrent.length} bytes; the limit is ${MAX_TORRENT_BYTES}`);
@@ -58,8 +57,8 @@ export function parseTorrent(torrent: Buffer): Metainfo {
   const pieceCount = Math.ceil(length / pieceLength);
   if (pieceCount > MAX_PIECES) fail(`${pieceCount} pieces is more than the limit of ${MAX_PIECES}`);
   const pieces = info.pieces;
-  if (!Buffer.isBuffer(pieces) || pieces.length % 20 !== 0) fail('info.pieces must be a string of 20-byte SHA-1 hashes');
-  if (pieces.length !== pieceCount * 20) fail(`info.pieces holds ${pieces.length / 20} hashes; length and piece length need ${pieceCount}`);
+  if (!Buffer.isBuffer(pieces) || pieces.length % HASH_SIZE !== 0) fail('info.pieces must be a string of 20-byte SHA-1 hashes');
+  if (pieces.length !== pieceCount * HASH_SIZE) fail(`info.pieces holds ${pieces.length / HASH_SIZE} hashes; length and piece length need ${pieceCount}`);
 
   const announce = str(top.announce);
   let announceList: string[][] = [];
@@ -115,7 +114,7 @@ export async function createTorrent(path: string, opts: CreateOptions = {}): Pro
     fail(`piece length ${pieceLength} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
   }
   const pieceCount = Math.ceil(st.size / pieceLength);
-  const hashes = Buffer.alloc(pieceCount * 20);
+  const hashes = Buffer.alloc(pieceCount * HASH_SIZE);
   let index = 0;
   let filled = 0;
   let hashed = 0;
@@ -129,7 +128,7 @@ export async function createTorrent(path: string, opts: CreateOptions = {}): Pro
       filled += take;
       off += take;
       if (filled === pieceLength) {
-        h.digest().copy(hashes, index++ * 20);
+        h.digest().copy(pieceHash(hashes, index++));
         h = createHash('sha1');
         filled = 0;
       }
@@ -137,7 +136,7 @@ export async function createTorrent(path: string, opts: CreateOptions = {}): Pro
     hashed += chunk.length;
     opts.onProgress?.(hashed, st.size);
   }
-  if (filled > 0) h.digest().copy(hashes, index++ * 20);
+  if (filled > 0) h.digest().copy(pieceHash(hashes, index++));
   if (index !== pieceCount || hashed !== st.size) fail(`${path} changed while it was being hashed`);
 
   const info: Record<string, unknown> = {

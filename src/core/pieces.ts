@@ -48,6 +48,11 @@ export function blockKey(index: number, begin: number): number {
   return index * MAX_BLOCKS_PER_PIECE + begin / BLOCK_SIZE;
 }
 
+/** One number naming a stretch of a piece at least a block long (a cache's chunk `chunk`). */
+export function chunkKey(index: number, chunk: number): number {
+  return index * MAX_BLOCKS_PER_PIECE + chunk;
+}
+
 /** The 20-byte SHA-1 piece `index` must hash to (a view of `hashes`). */
 export function pieceHash(hashes: Buffer, index: number): Buffer {
   return hashes.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE);

@@ -1,4 +1,4 @@
-// Which files of a folder (later: the workspace) this peer shares, and their metainfo,
+// Which files of a folder (the workspace, or the one `sta share` names) this peer shares, and their metainfo,
 // cached by path + size + mtime so a restart does not hash everything again.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -31,10 +31,6 @@ export class Repository {
     const m = picomatch(patterns, { dot: true });
     // a pattern like **/.git/** must also exclude the folder itself
     this.isExcluded = (rel) => m(rel) || m(rel + '/');
-  }
-
-  excluded(relPath: string): boolean {
-    return this.isExcluded(relPath);
   }
 
   /** Regular, non-empty, non-excluded files under the root; symlinks are not followed. */
@@ -72,7 +68,8 @@ export class Repository {
     if (cacheFile) {
       try {
         const c = JSON.parse(await fsp.readFile(cacheFile, 'utf8'));
-        if (c.path === file.path && c.size === file.size && c.mtimeMs === file.mtimeMs && c.announce === key) return parseTorrent(Buffer.from(c.torrent, 'base64'));
+        const fresh = c.path === file.path && c.size === file.size && c.mtimeMs === file.mtimeMs && c.announce === key;
+        if (fresh) return parseTorrent(Buffer.from(c.torrent, 'base64'));
       } catch {
         // missing or stale cache: hash again
       }
@@ -81,7 +78,8 @@ export class Repository {
     if (cacheFile) {
       await fsp.mkdir(this.opts.cacheDir!, { recursive: true });
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      await fsp.writeFile(tmp, JSON.stringify({ path: file.path, size: file.size, mtimeMs: file.mtimeMs, announce: key, torrent: meta.torrent.toString('base64') }));
+      const entry = { path: file.path, size: file.size, mtimeMs: file.mtimeMs, announce: key, torrent: meta.torrent.toString('base64') };
+      await fsp.writeFile(tmp, JSON.stringify(entry));
       await fsp.rename(tmp, cacheFile);
     }
     return meta;

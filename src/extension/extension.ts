@@ -2,15 +2,18 @@
 // the extension context so that deactivation disposes every socket, timer and process.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, ContextKeys, Views } from './constants';
 import * as fileActions from './commands/fileActions';
 import { requestCommand } from './commands/request';
 import * as startStop from './commands/startStop';
-import * as transfers from './commands/transferActions';
+import * as transferActions from './commands/transferActions';
+import { Commands, ContextKeys, Views } from './constants';
+import { DownloadNotification } from './downloadNotification';
+import { HashingProgress } from './hashingProgress';
 import { LocalTracker } from './localTracker';
 import { channelLogger } from './logChannel';
+import { StaService } from './model/staService';
+import { workspaceFolder } from './model/workspaceFolder';
 import { readSettings } from './settings';
-import { StaService } from './staService';
 import { StatusBar } from './statusBar';
 import { SharedView } from './views/sharedView';
 import { TrackerFilesView } from './views/trackerFilesView';
@@ -39,12 +42,15 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   const localTracker = own(new LocalTracker(path.join(context.extensionPath, 'dist', 'cli.js'), log));
   const statusBar = own(new StatusBar(service));
   const trackerFiles = own(new TrackerFilesView(service));
-  const transfersView = own(new TransfersView(service));
+  const transfersView = own(new TransfersView(service.transfers));
   const shared = own(new SharedView(service));
+  own(new HashingProgress(service.shares));
+  own(new DownloadNotification(service.transfers));
 
   const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
   own(service.onDidChangeRunning((running) => setContext(ContextKeys.running, running)));
   own(localTracker.onDidChange((running) => setContext(ContextKeys.localTrackerRunning, running)));
+  own(vscode.workspace.onDidGrantWorkspaceTrust(() => setContext(ContextKeys.running, service.running)));
   setContext(ContextKeys.running, false);
 
   const command = (id: string, fn: (...args: any[]) => unknown) => own(vscode.commands.registerCommand(id, fn));
@@ -54,33 +60,17 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   command(Commands.request, (item) => requestCommand(service, item));
   command(Commands.startLocalTracker, () => startStop.startLocalTrackerCommand(service, localTracker));
   command(Commands.stopLocalTracker, () => startStop.stopLocalTrackerCommand(localTracker));
-  command(Commands.pauseTransfer, (item) => transfers.pauseTransfer(service, item));
-  command(Commands.resumeTransfer, (item) => transfers.resumeTransfer(service, item));
-  command(Commands.cancelTransfer, (item) => transfers.cancelTransfer(service, item));
-  command(Commands.revealTransfer, (item) => transfers.revealTransfer(item));
-  command(Commands.clearFinished, () => service.clearFinished());
+  command(Commands.pauseTransfer, (item) => transferActions.pauseTransfer(service, item));
+  command(Commands.resumeTransfer, (item) => transferActions.resumeTransfer(service, item));
+  command(Commands.cancelTransfer, (item) => transferActions.cancelTransfer(service, item));
+  command(Commands.revealTransfer, (item) => transferActions.revealTransfer(item));
+  command(Commands.clearFinished, () => service.transfers.clearFinished());
   command(Commands.shareFile, (uri) => fileActions.shareFileCommand(service, uri));
   command(Commands.copyMagnet, (item) => fileActions.copyMagnetCommand(service, item));
   command(Commands.exportTorrent, (item) => fileActions.exportTorrentCommand(service, item));
   command(Commands.showLog, () => channel.show());
 
-  own(
-    service.onDidFinishTransfer((t) => {
-      if (t.kind !== 'download' || !t.path) return;
-      void vscode.window.showInformationMessage(`STA: ${t.name} downloaded and verified.`, 'Reveal in Explorer').then(
-        (p) => p && vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(t.path!)),
-      );
-    }),
-  );
-  own(vscode.workspace.onDidGrantWorkspaceTrust(() => setContext(ContextKeys.running, service.running)));
-
-  if (readSettings().autoStart && vscode.workspace.isTrusted && StaService.workspaceFolder()) {
-    void startStop.startCommand(service, localTracker);
-  }
+  if (readSettings().autoStart && vscode.workspace.isTrusted && workspaceFolder()) void startStop.startCommand(service, localTracker);
   log.info(`STA activated (views: ${Object.values(Views).join(', ')})`);
   return { service, localTracker, statusBar, trackerFiles, transfers: transfersView, shared };
-}
-
-export function deactivate(): void {
-  // everything is owned by context.subscriptions and disposed by VS Code
 }

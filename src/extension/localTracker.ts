@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/api';
 import { Disposable, toDisposable } from './lifecycle';
 
+/** Announce interval of the local tracker: peers on one machine or LAN find each other sooner than with the usual 60 s. */
+const INTERVAL_SECONDS = 30;
+
 export class LocalTracker extends Disposable {
   private child?: ChildProcess;
   announceUrl?: string;
@@ -24,11 +27,11 @@ export class LocalTracker extends Disposable {
     return this.child?.pid;
   }
 
-  /** Starts the tracker on 127.0.0.1:`port` (or `host`) and resolves with its announce URL. */
-  start(port: number, host = '0.0.0.0'): Promise<string> {
+  /** Starts the tracker on `host`:`port` and resolves with its announce URL (loopback when `host` is every address). */
+  start(port: number, host: string): Promise<string> {
     if (this.child && this.announceUrl) return Promise.resolve(this.announceUrl);
     return new Promise((resolve, reject) => {
-      const child = fork(this.cliPath, ['tracker', '--host', host, '--port', String(port), '--interval', '30', '--json'], {
+      const child = fork(this.cliPath, ['tracker', '--host', host, '--port', String(port), '--interval', String(INTERVAL_SECONDS), '--json'], {
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
@@ -51,6 +54,7 @@ export class LocalTracker extends Disposable {
       child.stderr!.on('data', (c: Buffer) => {
         const text = c.toString();
         err += text;
+        // the tracker's own timestamp and tag give way to the channel's
         for (const line of text.split('\n')) if (line.trim()) this.log.info(`[tracker] ${line.replace(/^\S+ \[tracker\] /, '')}`);
       });
       child.on('exit', (code, signal) => {
@@ -62,6 +66,7 @@ export class LocalTracker extends Disposable {
         this.log.info(`local tracker exited (${signal ?? code})`);
         if (!settled) {
           settled = true;
+          // the child's only way to tell us why is its stderr
           const inUse = /EADDRINUSE/.test(err);
           reject(new Error(inUse ? `port ${port} is already in use` : `the tracker exited before listening: ${err.trim().split('\n').pop() ?? code}`));
         }

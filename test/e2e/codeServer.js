@@ -12,9 +12,9 @@
 
 const { spawn } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+const { freePort } = require('../helpers/freePort');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const VERBOSE = !!process.env.STA_E2E_VERBOSE;
@@ -36,17 +36,6 @@ const DEFAULT_SETTINGS = Object.freeze({
 
 function codeServerBin() {
   return process.env.CODE_SERVER || path.join(REPO_ROOT, '.vscode-test', 'code-server', 'node_modules', '.bin', 'code-server');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -229,4 +218,4 @@ async function startCodeServer(opts = {}) {
   return server;
 }
 
-module.exports = { startCodeServer, codeServerBin, freePort, remoteUri, DEFAULT_SETTINGS, REPO_ROOT };
+module.exports = { startCodeServer, codeServerBin, remoteUri, DEFAULT_SETTINGS, REPO_ROOT };

@@ -4,7 +4,7 @@
 const assert = require('assert');
 const { execFileSync } = require('child_process');
 const net = require('net');
-const { freePort } = require('./codeServer');
+const { freePort } = require('../helpers/freePort');
 const ui = require('./ui');
 
 /** TCP ports listened on by any process of the process group `pgid` (the code-server tree). */

@@ -48,7 +48,8 @@ describe('UI: the packaged .vsix installed into VS Code', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-e2e-vsix-'));
     vsix = path.join(tmp, 'sta.vsix');
     const vsce = path.join(ui.REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-    execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { cwd: ui.REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 50000 });
+    const args = [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix];
+    execFileSync(process.execPath, args, { cwd: ui.REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 50000 });
   });
 
   after(() => {

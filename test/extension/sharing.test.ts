@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
+import { freePort } from '../helpers/freePort';
 
 const EXTENSION_ID = 'sta-founders.sta';
 
@@ -23,17 +24,6 @@ async function waitFor<T>(what: string, check: () => T | undefined | false, time
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -136,7 +126,8 @@ describe('sharing a file between a headless peer and the editor', function () {
     const row = api.transfers.getChildren().find((i) => i.label === 'recording-2026.bin')!;
     assert.match(String(row.description), /100% · seeding/);
     await vscode.commands.executeCommand('sta.update');
-    await waitFor('the in-workspace mark', () => (api.trackerFiles.getChildren() as any[]).some((i) => i.label === 'recording-2026.bin' && /in workspace/.test(String(i.description))));
+    const marked = (i: any) => i.label === 'recording-2026.bin' && /in workspace/.test(String(i.description));
+    await waitFor('the in-workspace mark', () => (api.trackerFiles.getChildren() as any[]).some(marked));
   });
 
   it('STA: Stop closes the peer port and the catalog polling', async () => {

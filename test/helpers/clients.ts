@@ -5,7 +5,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { stopChild, waitForPort, waitForPortFree } from './util';
+import { waitForPort, waitForPortFree } from './ports';
+import { stopChild } from './processes';
 
 export interface ClientProc {
   child: ChildProcess;
@@ -16,29 +17,52 @@ export interface ClientProc {
   stop: () => Promise<void>;
 }
 
+/** A client run by spawnLogged: also the tail of stdout and stderr interleaved as they came. */
+export interface LoggedProc extends ClientProc {
+  output: () => string;
+}
+
 const TAIL = 64 * 1024;
 
-/** True when `cmd` is on PATH (so a test can skip instead of failing on a machine without it). */
-export function haveCommand(cmd: string): boolean {
+function haveCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * Skips the test when a client is not on PATH, but fails it when CI is set: a CI run must not
+ * pass with the interop tests quietly skipped (.ci/run installs every client and sets CI=1).
+ */
+export function requireClient(test: Mocha.Context, ...cmds: string[]): void {
+  const missing = cmds.filter((c) => !haveCommand(c));
+  if (missing.length === 0) return;
+  if (process.env.CI) throw new Error(`${missing.join(', ')} not on PATH, and CI is set: a missing client fails here instead of skipping`);
+  test.skip();
+}
+
 /** Spawns a program and keeps the tail of its output; stop() = SIGTERM its PID, SIGKILL after `graceMs`. */
-export function spawnLogged(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; graceMs?: number } = {}): ClientProc {
+export function spawnLogged(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; graceMs?: number } = {}): LoggedProc {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  let all = '';
+  const keepAll = (c: Buffer) => {
+    all += c;
+    if (all.length > 2 * TAIL) all = all.slice(-TAIL);
+  };
   child.stdout!.on('data', (c) => {
     out += c;
     if (out.length > 2 * TAIL) out = out.slice(-TAIL);
+    keepAll(c);
   });
   child.stderr!.on('data', (c) => {
     err += c;
     if (err.length > 2 * TAIL) err = err.slice(-TAIL);
+    keepAll(c);
   });
   child.on('error', (e) => (err += `\nspawn error: ${e.message}`));
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
-  return { child, pid: child.pid, stdout: () => out, stderr: () => err, stop: () => stopChild(child, opts.graceMs ?? 5000) };
+  const stop = () => stopChild(child, opts.graceMs ?? 5000);
+  return { child, pid: child.pid, stdout: () => out, stderr: () => err, output: () => all, stop };
 }
 
 /** The flags that keep aria2c on loopback and away from DHT / LPD / PEX (interop.md). */
@@ -133,8 +157,11 @@ export async function startTransmission(o: TransmissionOptions): Promise<ClientP
   // the done script runs with an emptied environment: absolute paths only
   const script = join(o.configDir, 'done.sh');
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  await fsp.writeFile(script, `#!/bin/sh\nprintf '%s/%s\\n' "$TR_TORRENT_DIR" "$TR_TORRENT_NAME" > ${q(o.markerPath)}.tmp && mv ${q(o.markerPath)}.tmp ${q(o.markerPath)}\n`, { mode: 0o755 });
-  const p = spawnLogged('transmission-cli', ['-g', o.configDir, '-w', o.downloadDir, '-f', script, o.torrent], { env: { ...process.env, HOME: o.configDir } });
+  const marker = q(o.markerPath);
+  const body = `printf '%s/%s\\n' "$TR_TORRENT_DIR" "$TR_TORRENT_NAME" > ${marker}.tmp && mv ${marker}.tmp ${marker}`;
+  await fsp.writeFile(script, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  const args = ['-g', o.configDir, '-w', o.downloadDir, '-f', script, o.torrent];
+  const p = spawnLogged('transmission-cli', args, { env: { ...process.env, HOME: o.configDir } });
   const stop = async () => {
     await p.stop();
     await waitForPortFree(o.port, 10_000).catch(() => undefined);

@@ -1,6 +1,11 @@
-// Launchers for STA's own CLI processes (`sta share`, `sta get`) in tests.
+// Launchers for STA's own CLI processes (`sta tracker`, `sta share`, `sta get`) in tests.
 import { ChildProcess, spawn } from 'node:child_process';
-import { CLI, stopChild, waitFor, waitForExit } from './util';
+import { resolve } from 'node:path';
+import { stopChild, waitForExit } from './processes';
+import { waitFor } from './wait';
+
+/** The built CLI (`node esbuild.js` makes it); every test process runs this file. */
+export const CLI = resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
 export interface JsonEvent {
   type: string;
@@ -53,12 +58,18 @@ export function startSta(args: string[], env: Record<string, string> = {}): StaP
 }
 
 /** `sta share FILES --tracker URL --host 127.0.0.1`, resolved once every file is being shared. */
-export async function startSeeder(files: string[], tracker: string, extra: string[] = [], env: Record<string, string> = {}): Promise<StaProcess & { peerId: string; port: number; infoHashes: string[] }> {
+export async function startSeeder(
+  files: string[],
+  tracker: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<StaProcess & { peerId: string; port: number; infoHashes: string[] }> {
   const p = startSta(['share', ...files, '--tracker', tracker, '--host', '127.0.0.1', ...extra], env);
   try {
     const listening = await p.waitEvent((e) => e.type === 'listening', 'listening');
     await waitFor('every file shared', () => p.events.filter((e) => e.type === 'sharing').length >= files.length || undefined, 60_000);
-    return { ...p, peerId: listening.peerId, port: listening.port, infoHashes: p.events.filter((e) => e.type === 'sharing').map((e) => e.infoHash) };
+    const infoHashes = p.events.filter((e) => e.type === 'sharing').map((e) => e.infoHash);
+    return { ...p, peerId: listening.peerId, port: listening.port, infoHashes };
   } catch (e) {
     await p.stop();
     throw e;
@@ -75,5 +86,62 @@ export async function runGet(args: string[], timeoutMs = 60_000): Promise<{ code
   } catch (e) {
     await p.stop();
     throw new Error(`${(e as Error).message}\n${p.stderr().slice(-2000)}`);
+  }
+}
+
+export interface TrackerChild {
+  child: ChildProcess;
+  pid: number;
+  announce: string;
+  scrape: string;
+  catalog: string;
+  base: string;
+  port: number;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `node dist/cli.js tracker --host 127.0.0.1 --port 0 --json ...` and reads its URLs. */
+export async function startTrackerChild(extraArgs: string[] = [], timeoutMs = 15_000): Promise<TrackerChild> {
+  const child = spawn(process.execPath, [CLI, 'tracker', '--host', '127.0.0.1', '--port', '0', '--json', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c) => {
+    err += c;
+    if (err.length > 1 << 20) err = err.slice(-(1 << 19)); // keep the tail only
+  });
+  try {
+    const line = await new Promise<string>((resolveP, reject) => {
+      const timer = setTimeout(() => reject(new Error(`tracker did not print its URLs within ${timeoutMs} ms: ${err}`)), timeoutMs);
+      child.stdout!.on('data', (c) => {
+        out += c;
+        const nl = out.indexOf('\n');
+        if (nl >= 0) {
+          clearTimeout(timer);
+          resolveP(out.slice(0, nl));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`tracker exited with ${code} before listening: ${err}`));
+      });
+    });
+    const info = JSON.parse(line) as { announce: string; catalog: string; scrape: string; pid: number };
+    if (info.pid !== child.pid) throw new Error(`tracker reported pid ${info.pid}, spawned ${child.pid}`);
+    const base = info.announce.replace(/\/announce$/, '');
+    return {
+      child,
+      ...info,
+      pid: child.pid!,
+      base,
+      port: Number(new URL(base).port),
+      stderr: () => err,
+      stop: () => stopChild(child),
+    };
+  } catch (e) {
+    await stopChild(child, 2000);
+    throw e;
   }
 }

@@ -7,8 +7,10 @@ import { decode, encode } from '../../src/core/bencode';
 import { Engine } from '../../src/core/engine';
 import { createTorrent, parseTorrent } from '../../src/core/metainfo';
 import { PieceStore } from '../../src/core/storage/pieceStore';
-import { runGet, startSeeder, startSta, StaProcess } from '../helpers/sta';
-import { makeTempDir, sha256File, startTrackerChild, TrackerChild, waitFor, waitForExit, writeRandomFile } from '../helpers/util';
+import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { waitForExit } from '../helpers/processes';
+import { runGet, startSeeder, startSta, StaProcess, startTrackerChild, TrackerChild } from '../helpers/sta';
+import { waitFor } from '../helpers/wait';
 
 describe('faults', function () {
   this.timeout(120_000);
@@ -81,10 +83,16 @@ describe('faults', function () {
     const fetched = second.events.find((e) => e.type === 'complete')!;
     const length = 24 * 1024 * 1024 + 777;
     const firstProgress = second.events.find((e) => e.type === 'progress')!;
-    assert.ok(firstProgress.verifiedBytes >= verifiedAtKill, `restart found ${firstProgress.verifiedBytes} verified bytes, the first run had ${verifiedAtKill}`);
+    assert.ok(
+      firstProgress.verifiedBytes >= verifiedAtKill,
+      `restart found ${firstProgress.verifiedBytes} verified bytes, the first run had ${verifiedAtKill}`,
+    );
     // what the first run had verified is never fetched again; the slack is what was in flight
     const refetched = fetched.fromPeers ? Object.values(fetched.fromPeers as Record<string, number>).reduce((a, b) => a + b, 0) : Infinity;
-    assert.ok(refetched <= length - verifiedAtKill + 4 * 1024 * 1024, `second run fetched ${refetched} bytes; ${length - verifiedAtKill} were missing at the kill`);
+    assert.ok(
+      refetched <= length - verifiedAtKill + 4 * 1024 * 1024,
+      `second run fetched ${refetched} bytes; ${length - verifiedAtKill} were missing at the kill`,
+    );
   });
 
   it('bans a seeder that serves corrupted pieces and still gets the right file', async () => {

@@ -12,7 +12,9 @@ import type { Logger } from '../../src/core/log';
 import { createTorrent, Metainfo, pieceSize } from '../../src/core/metainfo';
 import type { TorrentSession } from '../../src/core/session/torrentSession';
 import * as M from '../../src/core/wire/messages';
-import { makeTempDir, prng, sha256File, sleep, writeRandomFile } from '../helpers/util';
+import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { prng } from '../helpers/prng';
+import { sleep } from '../helpers/wait';
 
 type Rng = ReturnType<typeof prng>;
 
@@ -328,7 +330,8 @@ function generalCase(r: Rng, t: Torrent, kind: Kind = pickKind(r)): Case {
     }
     case 'request-length': {
       const len = r.pick([0, M.BLOCK_SIZE + 1, 65536, 2 ** 20, 0xffffffff, r.int(M.BLOCK_SIZE + 1, 0xffffffff)]);
-      return make(triple(M.Msg.Request, r.pick([0, r.int(0, n - 1), u32(r)]), r.pick([0, u32(r)]), len), new RegExp(`^request of ${len} bytes \\(at most ${M.BLOCK_SIZE}\\)$`));
+      const frame = triple(M.Msg.Request, r.pick([0, r.int(0, n - 1), u32(r)]), r.pick([0, u32(r)]), len);
+      return make(frame, new RegExp(`^request of ${len} bytes \\(at most ${M.BLOCK_SIZE}\\)$`));
     }
     case 'unsolicited-piece': {
       const index = r.pick([0, r.int(0, n - 2), u32(r)]);
@@ -362,7 +365,8 @@ function generalCase(r: Rng, t: Torrent, kind: Kind = pickKind(r)): Case {
     case 'other-infohash': {
       const other = r.bytes(20);
       const attack = Buffer.concat([M.handshake(other, peerId()), M.INTERESTED]);
-      return { ...base, hs: 'none', prelude: [], attack, cuts: cutsFor(r, attack.length), expect: new RegExp(`^handshake for unknown torrent ${other.toString('hex')}$`) };
+      const expect = new RegExp(`^handshake for unknown torrent ${other.toString('hex')}$`);
+      return { ...base, hs: 'none', prelude: [], attack, cuts: cutsFor(r, attack.length), expect };
     }
     case 'own-peer-id': {
       const attack = M.handshake(t.meta.infoHash, t.victimPeerId);
@@ -383,7 +387,8 @@ function pastEndCase(r: Rng, t: Torrent): Case {
   const length = r.int(1, M.BLOCK_SIZE);
   const begin = r.pick([size, Math.max(0, size - length + 1), 0xffffffff, r.int(Math.max(0, size - length + 1), 0xffffffff)]);
   const attack = triple(M.Msg.Request, index, begin, length);
-  return { kind: 'request-past-piece-end', hs: 'valid', prelude: [], unchoke: true, attack, cuts: [], expect: new RegExp(`^requested ${index}:${begin}\\+${length}, which we do not have$`) };
+  const expect = new RegExp(`^requested ${index}:${begin}\\+${length}, which we do not have$`);
+  return { kind: 'request-past-piece-end', hs: 'valid', prelude: [], unchoke: true, attack, cuts: [], expect };
 }
 
 /** More requests than the per-peer queue takes, in one burst. */
@@ -673,7 +678,9 @@ describe('hostile peers against a real STA engine', function () {
         const last = meta.pieceCount - 1;
         a.write(Buffer.concat([M.request(1, M.BLOCK_SIZE, M.BLOCK_SIZE), M.request(last, 0, 777), M.request(2, 100, 5)]));
         assert.ok(await a.until(() => a.frames.filter((f) => f.id === M.Msg.Piece).length === 3, CASE_TIMEOUT_MS), 'blocks not served');
-        const blocks = a.frames.filter((f) => f.id === M.Msg.Piece).map((f) => ({ index: f.payload.readUInt32BE(0), begin: f.payload.readUInt32BE(4), data: f.payload.subarray(8) }));
+        const blocks = a.frames
+          .filter((f) => f.id === M.Msg.Piece)
+          .map((f) => ({ index: f.payload.readUInt32BE(0), begin: f.payload.readUInt32BE(4), data: f.payload.subarray(8) }));
         for (const b of blocks) assert.deepEqual(b.data, data.subarray(b.index * PIECE_LENGTH + b.begin, b.index * PIECE_LENGTH + b.begin + b.data.length));
         assert.deepEqual(
           blocks.map((b) => [b.index, b.begin, b.data.length]).sort(),

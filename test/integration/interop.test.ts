@@ -6,22 +6,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { parseTorrent } from '../../src/core/metainfo';
-import { ClientProc, haveCommand, startAria2, startOpentracker, startTransmission } from '../helpers/clients';
-import {
-  bdecodeRawKeys,
-  CLI,
-  freePort,
-  httpGet,
-  makeTempDir,
-  pct,
-  run,
-  sha256File,
-  startTrackerChild,
-  stopChild,
-  waitFor,
-  waitForExit,
-  writeRandomFile,
-} from '../helpers/util';
+import { pct } from '../helpers/announce';
+import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
+import { ClientProc, requireClient, startAria2, startOpentracker, startTransmission } from '../helpers/clients';
+import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { freePort } from '../helpers/freePort';
+import { httpGet } from '../helpers/http';
+import { run, stopChild, waitForExit } from '../helpers/processes';
+import { CLI, startTrackerChild } from '../helpers/sta';
+import { waitFor } from '../helpers/wait';
 
 const MiB = 1 << 20;
 
@@ -71,7 +64,9 @@ function startSta(args: string[], env: NodeJS.ProcessEnv): StaProc {
         () => {
           const e = events.find((x) => x.type === type && pred(x));
           if (e) return e;
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sta ${args[0]} exited (${child.exitCode ?? child.signalCode}) before "${type}": ${err.slice(-2000)}`);
+          if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`sta ${args[0]} exited (${child.exitCode ?? child.signalCode}) before "${type}": ${err.slice(-2000)}`);
+          }
           return undefined;
         },
         timeoutMs,
@@ -115,13 +110,8 @@ describe('interop with real BitTorrent clients (loopback)', function () {
     cleanup = undefined;
   });
 
-  const need = (ctx: Mocha.Context, ...cmds: string[]) => {
-    const missing = cmds.filter((c) => !haveCommand(c));
-    if (missing.length) ctx.skip();
-  };
-
   it('STA seeder → aria2c leecher (torrent from STA\'s catalog)', async function () {
-    need(this, 'aria2c');
+    requireClient(this, 'aria2c');
     const src = join(dir, 'src');
     const out = join(dir, 'out');
     await fsp.mkdir(src);
@@ -159,7 +149,7 @@ describe('interop with real BitTorrent clients (loopback)', function () {
   });
 
   it('two aria2c seeders → STA leecher (mktorrent -p torrent)', async function () {
-    need(this, 'aria2c', 'mktorrent');
+    requireClient(this, 'aria2c', 'mktorrent');
     const out = join(dir, 'out');
     await fsp.mkdir(out);
     const name = 'from-aria2.bin';
@@ -190,11 +180,12 @@ describe('interop with real BitTorrent clients (loopback)', function () {
     const fromAria = from.filter(([id, bytes]) => peerIdText(id).startsWith('A2-') && bytes > 0);
     assert.ok(fromAria.length >= 1, `no bytes from an aria2 peer: ${JSON.stringify(done.fromPeers)}`);
     assert.ok(from.reduce((s, [, b]) => s + b, 0) >= meta.length, `fromPeers sums to less than the file: ${JSON.stringify(done.fromPeers)}`);
-    console.log(`      sta get: 12 MiB from ${fromAria.length} aria2c seeder(s) in ${done.seconds.toFixed(1)} s (bytes per aria2 peer: ${fromAria.map(([, b]) => b).join(', ')})`);
+    const perPeer = fromAria.map(([, b]) => b).join(', ');
+    console.log(`      sta get: 12 MiB from ${fromAria.length} aria2c seeder(s) in ${done.seconds.toFixed(1)} s (bytes per aria2 peer: ${perPeer})`);
   });
 
   it('STA seeders → transmission-cli leecher (private torrent; seeders dial it)', async function () {
-    need(this, 'transmission-cli');
+    requireClient(this, 'transmission-cli');
     const name = 'to-transmission.bin';
     const seedDirs = [join(dir, 'seedA'), join(dir, 'seedB')];
     for (const d of seedDirs) await fsp.mkdir(d);
@@ -204,7 +195,8 @@ describe('interop with real BitTorrent clients (loopback)', function () {
 
     const tracker = track(await startTrackerChild(['--interval', '1', '--min-interval', '1']));
     const torrentPath = join(dir, 'tr.torrent');
-    const created = await run(process.execPath, [CLI, 'create', join(seedDirs[0], name), '--tracker', tracker.announce, '--private', '-o', torrentPath, '--json'], { timeoutMs: 20_000 });
+    const createArgs = [CLI, 'create', join(seedDirs[0], name), '--tracker', tracker.announce, '--private', '-o', torrentPath, '--json'];
+    const created = await run(process.execPath, createArgs, { timeoutMs: 20_000 });
     assert.equal(created.code, 0, created.stderr);
     const ih: string = JSON.parse(created.stdout).infoHash;
 
@@ -219,11 +211,15 @@ describe('interop with real BitTorrent clients (loopback)', function () {
     const marker = join(dir, 'transmission-done');
     const dl = join(dir, 'tr-download');
     const t0 = Date.now();
-    const tr = track(await startTransmission({ torrent: torrentPath, configDir: join(dir, 'tr-config'), downloadDir: dl, port: await freePort(), markerPath: marker }));
+    const tr = track(
+      await startTransmission({ torrent: torrentPath, configDir: join(dir, 'tr-config'), downloadDir: dl, port: await freePort(), markerPath: marker }),
+    );
     const finished = (await waitFor(
       'transmission-cli done script',
       async () => {
-        if (tr.child.exitCode !== null || tr.child.signalCode !== null) throw new Error(`transmission-cli exited early (${tr.child.exitCode ?? tr.child.signalCode}): ${tr.stderr().slice(-3000)}`);
+        if (tr.child.exitCode !== null || tr.child.signalCode !== null) {
+          throw new Error(`transmission-cli exited early (${tr.child.exitCode ?? tr.child.signalCode}): ${tr.stderr().slice(-3000)}`);
+        }
         return fsp.readFile(marker, 'utf8').catch(() => undefined);
       },
       45_000,
@@ -235,12 +231,17 @@ describe('interop with real BitTorrent clients (loopback)', function () {
     assert.equal(finished.trim(), join(dl, name));
     assert.equal(await sha256File(join(dl, name)), want);
     // Transmission keeps one connection per IP, so usually only one seeder gets in
-    const added = seeders.map((s) => s.events.find((e) => e.type === 'peer-added')?.time).map((t) => (t ? `+${((Date.parse(t) - t0) / 1000).toFixed(1)} s` : 'never'));
-    console.log(`      transmission-cli fetched 8 MiB from STA seeders in ${secs.toFixed(1)} s (seeders connected: ${added.join(', ')}; Transmission sends "interested" only at its next 10 s rechoke)`);
+    const added = seeders
+      .map((s) => s.events.find((e) => e.type === 'peer-added')?.time)
+      .map((t) => (t ? `+${((Date.parse(t) - t0) / 1000).toFixed(1)} s` : 'never'));
+    console.log(
+      `      transmission-cli fetched 8 MiB from STA seeders in ${secs.toFixed(1)} s ` +
+        `(seeders connected: ${added.join(', ')}; Transmission sends "interested" only at its next 10 s rechoke)`,
+    );
   });
 
   it('STA share and STA get through opentracker', async function () {
-    need(this, 'opentracker');
+    requireClient(this, 'opentracker');
     const src = join(dir, 'src');
     const out = join(dir, 'out');
     const otDir = join(dir, 'opentracker');

@@ -2,8 +2,11 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { runGet, startSeeder, StaProcess } from '../helpers/sta';
-import { httpGet, makeTempDir, sha256File, startTrackerChild, TrackerChild, waitFor, waitForPortFree, writeRandomFile } from '../helpers/util';
+import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { httpGet } from '../helpers/http';
+import { waitForPortFree } from '../helpers/ports';
+import { runGet, startSeeder, StaProcess, startTrackerChild, TrackerChild } from '../helpers/sta';
+import { waitFor } from '../helpers/wait';
 
 describe('swarm: STA seeders → STA leecher', function () {
   this.timeout(120_000);
@@ -36,7 +39,10 @@ describe('swarm: STA seeders → STA leecher', function () {
     assert.equal(got.code, 0, got.stderr.slice(-2000));
     assert.equal(await sha256File(join(out, 'dataset.bin')), await sha256File(file));
     const complete = got.events.find((e) => e.type === 'complete')!;
-    for (const id of ids) assert.ok((complete.fromPeers[id] ?? 0) > 1024 * 1024, `seeder ${id} contributed ${complete.fromPeers[id] ?? 0} bytes: ${JSON.stringify(complete.fromPeers)}`);
+    for (const id of ids) {
+      const bytes = complete.fromPeers[id] ?? 0;
+      assert.ok(bytes > 1024 * 1024, `seeder ${id} contributed ${bytes} bytes: ${JSON.stringify(complete.fromPeers)}`);
+    }
     // nothing but the file is left in the download folder
     assert.deepEqual(await fsp.readdir(out), ['dataset.bin']);
   });

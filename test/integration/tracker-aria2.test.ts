@@ -3,51 +3,23 @@
 // metadata of a magnet link and the .torrent it writes parses to the same info-hash; and
 // opentracker, given the same announces as STA's tracker, answers the same way.
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from '../../src/core/bencode';
 import { parseTorrent } from '../../src/core/metainfo';
-import { announce as clientAnnounce } from '../../src/core/tracker/client';
-import { aria2Flags } from '../helpers/clients';
-import {
-  bdecodeRawKeys,
-  CLI,
-  freePort,
-  httpGet,
-  makeTempDir,
-  pct,
-  peerId,
-  run,
-  sha256File,
-  startTrackerChild,
-  stopChild,
-  TrackerChild,
-  waitFor,
-  waitForExit,
-  waitForPort,
-  waitForPortFree,
-  writeRandomFile,
-} from '../helpers/util';
-
-
-interface Spawned {
-  child: ChildProcess;
-  output: () => string;
-}
-
-function spawnLogged(cmd: string, args: string[]): Spawned {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (c: Buffer) => {
-    out += c.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, output: () => out };
-}
+import { announce as clientAnnounce } from '../../src/core/trackerClient/announce';
+import { pct, peerId } from '../helpers/announce';
+import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
+import { aria2Flags, requireClient, spawnLogged, startOpentracker } from '../helpers/clients';
+import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { freePort } from '../helpers/freePort';
+import { httpGet } from '../helpers/http';
+import { waitForPort, waitForPortFree } from '../helpers/ports';
+import { run, stopChild, waitForExit } from '../helpers/processes';
+import { CLI, startTrackerChild, TrackerChild } from '../helpers/sta';
+import { waitFor } from '../helpers/wait';
 
 async function scrapeEntry(t: TrackerChild, infoHash: Buffer): Promise<{ complete: number; incomplete: number; downloaded: number }> {
   const r = await httpGet(`${t.scrape}?info_hash=${pct(infoHash)}`);
@@ -74,7 +46,8 @@ describe('real clients through sta tracker', function () {
     await cleanup?.();
   });
 
-  it('aria2c seeder → aria2c leecher, private 4 MiB torrent made by sta create; scrape counts the download', async () => {
+  it('aria2c seeder → aria2c leecher, private 4 MiB torrent made by sta create; scrape counts the download', async function () {
+    requireClient(this, 'aria2c');
     const seedDir = join(dir, 'seed');
     const leechDir = join(dir, 'leech');
     await fsp.mkdir(seedDir);
@@ -82,7 +55,8 @@ describe('real clients through sta tracker', function () {
     const src = join(seedDir, 'payload.bin');
     await writeRandomFile(src, 4 * 1024 * 1024);
     const torrentPath = join(dir, 'payload.torrent');
-    const made = await run(process.execPath, [CLI, 'create', src, '--tracker', tracker.announce, '--private', '-o', torrentPath, '--json'], { timeoutMs: 30_000 });
+    const createArgs = [CLI, 'create', src, '--tracker', tracker.announce, '--private', '-o', torrentPath, '--json'];
+    const made = await run(process.execPath, createArgs, { timeoutMs: 30_000 });
     assert.equal(made.code, 0, made.stderr);
     const info = JSON.parse(made.stdout.trim().split('\n').pop()!);
     const meta = parseTorrent(await fsp.readFile(torrentPath));
@@ -133,7 +107,8 @@ describe('real clients through sta tracker', function () {
     console.log(`      seeder gone from the swarm ${Date.now() - stoppedAt} ms after SIGTERM`);
   });
 
-  it('aria2c fetches a magnet link\'s metadata from an aria2c seeder; the .torrent it writes parses to the same info-hash', async () => {
+  it('aria2c fetches a magnet link\'s metadata from an aria2c seeder; the .torrent it writes parses to the same info-hash', async function () {
+    requireClient(this, 'aria2c');
     const seedDir = join(dir, 'mseed');
     const outDir = join(dir, 'mout');
     await fsp.mkdir(seedDir);
@@ -141,7 +116,8 @@ describe('real clients through sta tracker', function () {
     const src = join(seedDir, 'magnet payload.bin');
     await writeRandomFile(src, 300_000);
     const torrentPath = join(dir, 'magnet.torrent');
-    const made = await run(process.execPath, [CLI, 'create', src, '--tracker', tracker.announce, '--piece-length', '16384', '-o', torrentPath, '--json'], { timeoutMs: 30_000 });
+    const createArgs = [CLI, 'create', src, '--tracker', tracker.announce, '--piece-length', '16384', '-o', torrentPath, '--json'];
+    const made = await run(process.execPath, createArgs, { timeoutMs: 30_000 });
     assert.equal(made.code, 0, made.stderr);
     const meta = parseTorrent(await fsp.readFile(torrentPath));
     const magnet = JSON.parse(made.stdout.trim().split('\n').pop()!).magnet as string;
@@ -167,19 +143,14 @@ describe('real clients through sta tracker', function () {
     await waitForPortFree(seedPort, 15_000);
   });
 
-  it('opentracker as a drop-in: the same announces and scrape give the same swarm to STA\'s tracker client', async () => {
+  it('opentracker as a drop-in: the same announces and scrape give the same swarm to STA\'s tracker client', async function () {
+    requireClient(this, 'opentracker');
     const ih = randomBytes(20);
     const otDir = join(dir, 'opentracker');
     await fsp.mkdir(otDir);
-    await fsp.writeFile(join(otDir, 'whitelist.txt'), `${ih.toString('hex')}\n`);
-    const otPort = await freePort();
-    // -i before -p/-P, or it binds every address; it chroots into -d and reads the whitelist there
-    const ot = spawnLogged('opentracker', ['-i', '127.0.0.1', '-p', String(otPort), '-P', String(otPort), '-w', 'whitelist.txt', '-d', otDir, '-u', 'nobody']);
+    const ot = await startOpentracker({ dir: otDir, port: await freePort(), infoHashes: [ih.toString('hex')] });
     children.push(ot.child);
-    await waitForPort(otPort, 10_000).catch((e) => {
-      throw new Error(`${e.message}: ${ot.output()}`);
-    });
-    const otUrl = `http://127.0.0.1:${otPort}/announce`;
+    const otUrl = ot.announce;
 
     const a = peerId('OT0001');
     const b = peerId('OT0002');

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 import { decode, encode } from '../../src/core/bencode';
-import { announceQuery, bdecodeRawKeys, httpGet, pct, peerId, prng, rawExchange, RawResult, rssBytes, startTrackerChild, TrackerChild } from '../helpers/util';
+import { announceQuery, pct, peerId } from '../helpers/announce';
+import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
+import { httpGet, rawExchange, RawResult } from '../helpers/http';
+import { rssBytes } from '../helpers/processes';
+import { prng } from '../helpers/prng';
+import { startTrackerChild, TrackerChild } from '../helpers/sta';
 
 type Expect = 'bencode' | 'json' | 'either' | 'nobody' | 'raw';
 
@@ -53,7 +58,8 @@ const set = (params: [string, string][], key: string, value: string | undefined)
 
 function tableCases(): Case[] {
   const c: Case[] = [];
-  const ann = (name: string, params: [string, string][], status = 400) => c.push({ name: `announce: ${name}`, req: httpReq('GET', `/announce?${q(params)}`), expect: 'bencode', status });
+  const ann = (name: string, params: [string, string][], status = 400) =>
+    c.push({ name: `announce: ${name}`, req: httpReq('GET', `/announce?${q(params)}`), expect: 'bencode', status });
   const b = baseParams();
   ann('no query at all', []);
   ann('missing info_hash', set(b, 'info_hash', undefined));
@@ -64,13 +70,21 @@ function tableCases(): Case[] {
   ann('missing peer_id', set(b, 'peer_id', undefined));
   ann('19-byte peer_id', set(b, 'peer_id', pct(PID.subarray(0, 19))));
   ann('200-byte peer_id', set(b, 'peer_id', 'x'.repeat(200)));
-  for (const port of ['0', '65536', '-1', 'abc', '', '1e3', '0x50', '6881.0', '+6881', '%20', '99999999999999999999', '٣']) ann(`port "${port}"`, set(b, 'port', encodeURIComponent(port)));
+  for (const port of ['0', '65536', '-1', 'abc', '', '1e3', '0x50', '6881.0', '+6881', '%20', '99999999999999999999', '٣']) {
+    ann(`port "${port}"`, set(b, 'port', encodeURIComponent(port)));
+  }
   ann('missing port', set(b, 'port', undefined));
-  for (const bad of ['%', '%4', '%zz', '%G0', 'abc%', '%%41', '%-1']) ann(`percent escape "${bad}" in info_hash`, set(b, 'info_hash', pct(IH.subarray(0, 18)) + bad));
+  for (const bad of ['%', '%4', '%zz', '%G0', 'abc%', '%%41', '%-1']) {
+    ann(`percent escape "${bad}" in info_hash`, set(b, 'info_hash', pct(IH.subarray(0, 18)) + bad));
+  }
   ann('broken escape in a key', [...b, ['x%zz', '1']]);
   ann('broken escape in an unknown param', [...b, ['foo', '%q']]);
-  for (const ev of ['start', 'STARTED', 'complete', 'stop', 'x', 'started%00', 'a'.repeat(500)]) ann(`event "${ev.slice(0, 20)}"`, set(b, 'event', encodeURIComponent(ev)));
-  for (const nw of ['-1', 'abc', '1.5', '', '1e9', '9999999', '0x10', '18446744073709551616']) ann(`numwant "${nw}"`, set(b, 'numwant', encodeURIComponent(nw)));
+  for (const ev of ['start', 'STARTED', 'complete', 'stop', 'x', 'started%00', 'a'.repeat(500)]) {
+    ann(`event "${ev.slice(0, 20)}"`, set(b, 'event', encodeURIComponent(ev)));
+  }
+  for (const nw of ['-1', 'abc', '1.5', '', '1e9', '9999999', '0x10', '18446744073709551616']) {
+    ann(`numwant "${nw}"`, set(b, 'numwant', encodeURIComponent(nw)));
+  }
   for (const k of ['uploaded', 'downloaded', 'left']) for (const v of ['-5', 'abc', '', '99999999999999999']) ann(`${k} "${v}"`, set(b, k, v));
   for (const k of ['info_hash', 'peer_id', 'port', 'event', 'numwant', 'left', 'compact']) {
     const v = b.find(([kk]) => kk === k)?.[1] ?? (k === 'event' ? 'started' : '5');
@@ -81,15 +95,38 @@ function tableCases(): Case[] {
   c.push({ name: 'announce: query of 15.9 KiB', req: httpReq('GET', `/announce?${q(b)}&pad=${'a'.repeat(16 * 1024 - 400)}`), expect: 'bencode', status: 414 });
   c.push({ name: 'announce: query of 17 KiB', req: httpReq('GET', `/announce?${q(b)}&pad=${'a'.repeat(17 * 1024)}`), expect: 'bencode', status: 431 });
   c.push({ name: 'announce: query of 1 MiB', req: httpReq('GET', `/announce?${q(b)}&pad=${'a'.repeat(1 << 20)}`), expect: 'bencode', status: 431 });
-  c.push({ name: 'announce: 20 KiB header', req: httpReq('GET', `/announce?${q(b)}`, { headers: [`X-Pad: ${'p'.repeat(20 * 1024)}`] }), expect: 'bencode', status: 431 });
-  c.push({ name: 'announce: raw non-ASCII bytes in the query', req: httpReq('GET', Buffer.concat([Buffer.from(`/announce?${q(b)}&x=`), Buffer.from([0xc3, 0xa9, 0xff])])), expect: 'either', status: 400 });
-  c.push({ name: 'announce: raw NUL in the query', req: httpReq('GET', Buffer.concat([Buffer.from(`/announce?${q(b)}&x=`), Buffer.from([0])])), expect: 'either', status: 400 });
+  c.push({
+    name: 'announce: 20 KiB header',
+    req: httpReq('GET', `/announce?${q(b)}`, { headers: [`X-Pad: ${'p'.repeat(20 * 1024)}`] }),
+    expect: 'bencode',
+    status: 431,
+  });
+  c.push({
+    name: 'announce: raw non-ASCII bytes in the query',
+    req: httpReq('GET', Buffer.concat([Buffer.from(`/announce?${q(b)}&x=`), Buffer.from([0xc3, 0xa9, 0xff])])),
+    expect: 'either',
+    status: 400,
+  });
+  c.push({
+    name: 'announce: raw NUL in the query',
+    req: httpReq('GET', Buffer.concat([Buffer.from(`/announce?${q(b)}&x=`), Buffer.from([0])])),
+    expect: 'either',
+    status: 400,
+  });
 
-  for (const m of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) c.push({ name: `announce: ${m}`, req: httpReq(m, `/announce?${q(b)}`, m === 'POST' || m === 'PUT' ? { body: Buffer.from('x=1') } : {}), expect: 'bencode', status: 405 });
+  for (const m of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) {
+    c.push({
+      name: `announce: ${m}`,
+      req: httpReq(m, `/announce?${q(b)}`, m === 'POST' || m === 'PUT' ? { body: Buffer.from('x=1') } : {}),
+      expect: 'bencode',
+      status: 405,
+    });
+  }
   c.push({ name: 'announce: HEAD', req: httpReq('HEAD', `/announce?${q(b)}`), expect: 'nobody', status: 405 });
   for (const m of ['POST', 'DELETE']) c.push({ name: `scrape: ${m}`, req: httpReq(m, `/scrape?info_hash=${pct(IH)}`), expect: 'bencode', status: 405 });
 
-  const scr = (name: string, query: string, status = 400) => c.push({ name: `scrape: ${name}`, req: httpReq('GET', `/scrape?${query}`), expect: 'bencode', status });
+  const scr = (name: string, query: string, status = 400) =>
+    c.push({ name: `scrape: ${name}`, req: httpReq('GET', `/scrape?${query}`), expect: 'bencode', status });
   scr('19-byte info_hash', `info_hash=${pct(IH.subarray(0, 19))}`);
   scr('empty info_hash', 'info_hash=');
   scr('good then short info_hash', `info_hash=${pct(IH)}&info_hash=abc`);
@@ -99,7 +136,21 @@ function tableCases(): Case[] {
   scr('broken escape', 'info_hash=%zz');
   c.push({ name: 'scrape: query of 17 KiB', req: httpReq('GET', `/scrape?info_hash=${'%41'.repeat(6000)}`), expect: 'bencode', status: 431 });
 
-  for (const path of ['/', '/foo', '/announce/', '/announce.php', '/ANNOUNCE', '//announce', '/scrape/x', '/favicon.ico', '/announce%00', '/..%2f..%2fetc%2fpasswd', '*', 'http://evil/announce']) {
+  const unknownPaths = [
+    '/',
+    '/foo',
+    '/announce/',
+    '/announce.php',
+    '/ANNOUNCE',
+    '//announce',
+    '/scrape/x',
+    '/favicon.ico',
+    '/announce%00',
+    '/..%2f..%2fetc%2fpasswd',
+    '*',
+    'http://evil/announce',
+  ];
+  for (const path of unknownPaths) {
     if (path === '/') c.push({ name: 'POST /', req: httpReq('POST', '/', { body: Buffer.from('x') }), expect: 'bencode', status: 404 });
     else c.push({ name: `unknown path ${path}`, req: httpReq('GET', path), expect: 'bencode', status: 404 });
   }
@@ -126,20 +177,64 @@ function tableCases(): Case[] {
   c.push({ name: 'catalog: POST empty body', req: httpReq('POST', '/catalog', { body: Buffer.alloc(0) }), expect: 'json', status: 400 });
   c.push({ name: 'catalog: POST no body, no length', req: httpReq('POST', '/catalog'), expect: 'json', status: 400 });
   // declared over the limit: answered at once when far over, after reading (and dropping) the body otherwise
-  c.push({ name: 'catalog: POST declares 1 GB, sends nothing', req: httpReq('POST', '/catalog', { noLength: true, headers: ['Content-Length: 1000000000'] }), expect: 'json', status: 413 });
-  c.push({ name: 'catalog: POST declares 5 MB, sends 1 KB, then FIN', req: httpReq('POST', '/catalog', { body: randomBytes(1024), noLength: true, headers: ['Content-Length: 5000000'] }), expect: 'either' });
-  c.push({ name: 'catalog: POST declares 10^20 bytes', req: httpReq('POST', '/catalog', { body: randomBytes(10), noLength: true, headers: ['Content-Length: 100000000000000000000'] }), expect: 'either' });
+  c.push({
+    name: 'catalog: POST declares 1 GB, sends nothing',
+    req: httpReq('POST', '/catalog', { noLength: true, headers: ['Content-Length: 1000000000'] }),
+    expect: 'json',
+    status: 413,
+  });
+  c.push({
+    name: 'catalog: POST declares 5 MB, sends 1 KB, then FIN',
+    req: httpReq('POST', '/catalog', { body: randomBytes(1024), noLength: true, headers: ['Content-Length: 5000000'] }),
+    expect: 'either',
+  });
+  c.push({
+    name: 'catalog: POST declares 10^20 bytes',
+    req: httpReq('POST', '/catalog', { body: randomBytes(10), noLength: true, headers: ['Content-Length: 100000000000000000000'] }),
+    expect: 'either',
+  });
   c.push({ name: 'catalog: POST 5 MiB body', req: httpReq('POST', '/catalog', { body: Buffer.alloc(5 << 20, 0x64) }), expect: 'json', status: 413 });
-  const chunked = Buffer.concat([...Array.from({ length: 70 }, () => Buffer.concat([Buffer.from(`10000${CRLF}`), Buffer.alloc(0x10000, 0x6c), Buffer.from(CRLF)])), Buffer.from(`0${CRLF}${CRLF}`)]);
-  c.push({ name: 'catalog: POST 4.4 MiB chunked', req: httpReq('POST', '/catalog', { body: chunked, noLength: true, headers: ['Transfer-Encoding: chunked'] }), expect: 'json', status: 413 });
+  const chunked = Buffer.concat([
+    ...Array.from({ length: 70 }, () => Buffer.concat([Buffer.from(`10000${CRLF}`), Buffer.alloc(0x10000, 0x6c), Buffer.from(CRLF)])),
+    Buffer.from(`0${CRLF}${CRLF}`),
+  ]);
+  c.push({
+    name: 'catalog: POST 4.4 MiB chunked',
+    req: httpReq('POST', '/catalog', { body: chunked, noLength: true, headers: ['Transfer-Encoding: chunked'] }),
+    expect: 'json',
+    status: 413,
+  });
   const small = Buffer.concat([Buffer.from(`5${CRLF}d4:in${CRLF}0${CRLF}${CRLF}`)]);
-  c.push({ name: 'catalog: POST chunked bad bencode', req: httpReq('POST', '/catalog', { body: small, noLength: true, headers: ['Transfer-Encoding: chunked'] }), expect: 'json', status: 400 });
-  c.push({ name: 'catalog: POST bad chunk size', req: httpReq('POST', '/catalog', { body: Buffer.from(`zz${CRLF}abc${CRLF}`), noLength: true, headers: ['Transfer-Encoding: chunked'] }), expect: 'either', status: 400 });
-  c.push({ name: 'catalog: POST two Content-Lengths', req: httpReq('POST', '/catalog', { body: torrent, headers: ['Content-Length: 3'] }), expect: 'either', status: 400 });
-  c.push({ name: 'catalog: POST body shorter than declared, then FIN', req: httpReq('POST', '/catalog', { body: torrent.subarray(0, 50), noLength: true, headers: [`Content-Length: ${torrent.length}`] }), expect: 'either', status: 400 });
-  for (const [name, t] of invalidTorrents(torrent)) c.push({ name: `catalog: POST ${name}`, req: httpReq('POST', '/catalog?path=a.bin', { body: t }), expect: 'json', status: 400 });
+  c.push({
+    name: 'catalog: POST chunked bad bencode',
+    req: httpReq('POST', '/catalog', { body: small, noLength: true, headers: ['Transfer-Encoding: chunked'] }),
+    expect: 'json',
+    status: 400,
+  });
+  c.push({
+    name: 'catalog: POST bad chunk size',
+    req: httpReq('POST', '/catalog', { body: Buffer.from(`zz${CRLF}abc${CRLF}`), noLength: true, headers: ['Transfer-Encoding: chunked'] }),
+    expect: 'either',
+    status: 400,
+  });
+  c.push({
+    name: 'catalog: POST two Content-Lengths',
+    req: httpReq('POST', '/catalog', { body: torrent, headers: ['Content-Length: 3'] }),
+    expect: 'either',
+    status: 400,
+  });
+  c.push({
+    name: 'catalog: POST body shorter than declared, then FIN',
+    req: httpReq('POST', '/catalog', { body: torrent.subarray(0, 50), noLength: true, headers: [`Content-Length: ${torrent.length}`] }),
+    expect: 'either',
+    status: 400,
+  });
+  for (const [name, t] of invalidTorrents(torrent)) {
+    c.push({ name: `catalog: POST ${name}`, req: httpReq('POST', '/catalog?path=a.bin', { body: t }), expect: 'json', status: 400 });
+  }
 
-  const raw = (name: string, bytes: Buffer | string) => c.push({ name: `raw: ${name}`, req: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'latin1'), expect: 'raw' });
+  const raw = (name: string, bytes: Buffer | string) =>
+    c.push({ name: `raw: ${name}`, req: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'latin1'), expect: 'raw' });
   raw('empty then FIN', '');
   raw('CRLF only', CRLF + CRLF);
   raw('HTTP/0.9 style', `GET /announce${CRLF}`);
@@ -210,7 +305,11 @@ function generatedCases(seed: number, count: number): Case[] {
           break;
         }
         case 2:
-          p = set(p, 'port', encodeURIComponent(r.pick(['0', '65536', '-1', 'abc', '', String(r.int(65536, 1e9)), `${r.int(1, 9)}.${r.int(0, 9)}`, asciiJunk() + 'x'])));
+          p = set(
+            p,
+            'port',
+            encodeURIComponent(r.pick(['0', '65536', '-1', 'abc', '', String(r.int(65536, 1e9)), `${r.int(1, 9)}.${r.int(0, 9)}`, asciiJunk() + 'x'])),
+          );
           break;
         case 3: {
           // a broken percent escape somewhere
@@ -229,7 +328,11 @@ function generatedCases(seed: number, count: number): Case[] {
           break;
         }
         case 6:
-          p = set(p, 'numwant', encodeURIComponent(r.pick(['-' + r.int(1, 100), 'abc', '', String(r.int(1_000_001, 2e9)), `${r.int(1, 9)}e${r.int(1, 9)}`, asciiJunk() + '!'])));
+          p = set(
+            p,
+            'numwant',
+            encodeURIComponent(r.pick(['-' + r.int(1, 100), 'abc', '', String(r.int(1_000_001, 2e9)), `${r.int(1, 9)}e${r.int(1, 9)}`, asciiJunk() + '!'])),
+          );
           break;
         case 7:
           p = set(p, r.pick(['uploaded', 'downloaded', 'left']), encodeURIComponent(r.pick(['-1', 'abc', '', '1'.repeat(r.int(17, 40)), asciiJunk() + '_'])));
@@ -244,7 +347,12 @@ function generatedCases(seed: number, count: number): Case[] {
         case 9: {
           // raw bytes ≥ 0x80 or control bytes in the target: the HTTP parser refuses them
           const junk = Buffer.from(Array.from({ length: r.int(1, 8) }, () => (r.next() < 0.7 ? r.int(0x80, 0xff) : r.pick([0, 1, 9, 0x7f]))));
-          out.push({ name: `gen ${i}: announce with raw bytes ${junk.toString('hex')}`, req: httpReq('GET', Buffer.concat([Buffer.from(`/announce?${q(p)}&x=`), junk])), expect: 'either', status: 400 });
+          out.push({
+            name: `gen ${i}: announce with raw bytes ${junk.toString('hex')}`,
+            req: httpReq('GET', Buffer.concat([Buffer.from(`/announce?${q(p)}&x=`), junk])),
+            expect: 'either',
+            status: 400,
+          });
           continue;
         }
         case 10:
@@ -252,7 +360,12 @@ function generatedCases(seed: number, count: number): Case[] {
           break;
         default: {
           const m = r.pick(['POST', 'PUT', 'DELETE', 'PATCH']);
-          out.push({ name: `gen ${i}: announce via ${m}`, req: httpReq(m, `/announce?${q(p)}`, { body: r.bytes(r.int(0, 64)) }), expect: 'bencode', status: 405 });
+          out.push({
+            name: `gen ${i}: announce via ${m}`,
+            req: httpReq(m, `/announce?${q(p)}`, { body: r.bytes(r.int(0, 64)) }),
+            expect: 'bencode',
+            status: 405,
+          });
           continue;
         }
       }
@@ -264,7 +377,12 @@ function generatedCases(seed: number, count: number): Case[] {
       if (defect === 0) hashes.splice(r.int(0, n), 0, pct(r.bytes(r.next() < 0.5 ? r.int(0, 19) : r.int(21, 40))));
       else if (defect === 1) while (hashes.length <= 64) hashes.push(pct(r.bytes(20)));
       else hashes[r.int(0, n - 1)] += r.pick(['%', '%g1', '%1']);
-      out.push({ name: `gen ${i}: scrape defect ${defect}`, req: httpReq('GET', `/scrape?${hashes.map((h) => `info_hash=${h}`).join('&')}`), expect: 'bencode', status: 400 });
+      out.push({
+        name: `gen ${i}: scrape defect ${defect}`,
+        req: httpReq('GET', `/scrape?${hashes.map((h) => `info_hash=${h}`).join('&')}`),
+        expect: 'bencode',
+        status: 400,
+      });
     } else if (kind === 'catalog') {
       const defect = r.int(0, 3);
       let body: Buffer;
@@ -278,7 +396,12 @@ function generatedCases(seed: number, count: number): Case[] {
         body = Buffer.from(valid);
         body[at] = r.pick([0x78, 0x2d, 0x3a, 0x20, 0xff]);
       }
-      out.push({ name: `gen ${i}: catalog POST defect ${defect} (${body.length} bytes)`, req: httpReq('POST', `/catalog?path=${encodeURIComponent(asciiJunk())}`, { body }), expect: 'json', status: 400 });
+      out.push({
+        name: `gen ${i}: catalog POST defect ${defect} (${body.length} bytes)`,
+        req: httpReq('POST', `/catalog?path=${encodeURIComponent(asciiJunk())}`, { body }),
+        expect: 'json',
+        status: 400,
+      });
     } else if (kind === 'path') {
       const path = '/' + asciiJunk().replace(/[?#]/g, '');
       if (path === '/announce' || path === '/scrape' || path === '/' || path.startsWith('/catalog')) continue;
@@ -409,7 +532,8 @@ describe('tracker under hostile input (child process)', function () {
     const rss3 = rssBytes(t.pid);
     assert.deepEqual([...second.failures, ...third.failures].slice(0, 30), []);
     const growth = rss3 - rss1;
-    console.log(`      statuses: ${JSON.stringify(Object.fromEntries(first.statuses))}; RSS ${(rss1 / 2 ** 20).toFixed(1)} → ${(rss3 / 2 ** 20).toFixed(1)} MiB after ${2 * cases.length} more`);
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    console.log(`      statuses: ${JSON.stringify(Object.fromEntries(first.statuses))}; RSS ${mib(rss1)} → ${mib(rss3)} MiB after ${2 * cases.length} more`);
     assert.ok(growth < 32 * 2 ** 20, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB over two more passes`);
     assert.ok(rss3 < 256 * 2 ** 20, `RSS ${(rss3 / 2 ** 20).toFixed(1)} MiB`);
     assert.equal(await swarmCount(), swarmsBefore, 'bad requests created swarms');
@@ -462,7 +586,9 @@ describe('tracker under hostile input (child process)', function () {
       }
     };
     assert.ok((await closeDelay()) < 1000);
-    const keepAlive = Buffer.from(`GET /announce?${announceQuery({ infoHash: randomBytes(20), peerId: peerId(), port: 7200, event: 'started' })} HTTP/1.1\r\nHost: a\r\n\r\n`);
+    const keepAlive = Buffer.from(
+      `GET /announce?${announceQuery({ infoHash: randomBytes(20), peerId: peerId(), port: 7200, event: 'started' })} HTTP/1.1\r\nHost: a\r\n\r\n`,
+    );
     assert.ok((await closeDelay(keepAlive)) < 1000);
   });
 
@@ -470,7 +596,9 @@ describe('tracker under hostile input (child process)', function () {
     const before = await swarmCount();
     const hashes = Array.from({ length: 20 }, () => randomBytes(20));
     const id = peerId('GR0001');
-    for (const ih of hashes) assert.equal((await httpGet(`${t.announce}?${announceQuery({ infoHash: ih, peerId: id, port: 7100, event: 'started' })}`)).status, 200);
+    for (const ih of hashes) {
+      assert.equal((await httpGet(`${t.announce}?${announceQuery({ infoHash: ih, peerId: id, port: 7100, event: 'started' })}`)).status, 200);
+    }
     assert.equal(await swarmCount(), before + 20);
     for (const ih of hashes) await httpGet(`${t.announce}?${announceQuery({ infoHash: ih, peerId: id, port: 7100, event: 'stopped' })}`);
     const full = bdecodeRawKeys((await httpGet(t.scrape)).body).files;

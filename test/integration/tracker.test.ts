@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { decode, encode } from '../../src/core/bencode';
 import { createTorrent, Metainfo } from '../../src/core/metainfo';
 import { TrackerOptions, TrackerServer } from '../../src/core/tracker/server';
-import { AnnounceParams, announceQuery, bdecodeRawKeys, httpGet, httpRequest, makeTempDir, pct, peerId, sleep, startTrackerChild, writeRandomFile } from '../helpers/util';
+import { AnnounceParams, announceQuery, pct, peerId } from '../helpers/announce';
+import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
+import { makeTempDir, writeRandomFile } from '../helpers/files';
+import { httpGet, httpRequest } from '../helpers/http';
+import { startTrackerChild } from '../helpers/sta';
+import { sleep } from '../helpers/wait';
 
 interface Peer {
   ip: string;
@@ -146,8 +151,9 @@ describe('tracker over HTTP', function () {
   it('a seeder gets only leechers when they fill its numwant, seeders too otherwise (magnet clients announce left=0)', async () => {
     const t = await start();
     const ih = randomBytes(20);
-    for (let i = 0; i < 5; i++) await announce(t, { infoHash: ih, peerId: peerId('LE' + String(i).padStart(4, '0')), port: 6800 + i, left: 10, event: 'started' });
-    for (let i = 0; i < 3; i++) await announce(t, { infoHash: ih, peerId: peerId('SE' + String(i).padStart(4, '0')), port: 6900 + i, left: 0, event: 'started' });
+    const tag = (prefix: string, i: number) => peerId(prefix + String(i).padStart(4, '0'));
+    for (let i = 0; i < 5; i++) await announce(t, { infoHash: ih, peerId: tag('LE', i), port: 6800 + i, left: 10, event: 'started' });
+    for (let i = 0; i < 3; i++) await announce(t, { infoHash: ih, peerId: tag('SE', i), port: 6900 + i, left: 0, event: 'started' });
     const seeder = peerId('SE9999');
     for (const numwant of [1, 3, 5]) {
       const r = await announce(t, { infoHash: ih, peerId: seeder, port: 6999, left: 0, numwant });
@@ -292,7 +298,8 @@ describe('tracker over HTTP', function () {
   it('catalog: publish, list, fetch the same .torrent bytes, entry JSON, sta catalog flag', async () => {
     const t = await start();
     const m = metas[0];
-    const post = (body: Buffer, path = 'docs/file0.bin') => httpRequest('POST', `${t.baseUrl}/catalog?path=${encodeURIComponent(path)}`, body, { 'Content-Type': 'application/x-bittorrent' });
+    const post = (body: Buffer, path = 'docs/file0.bin') =>
+      httpRequest('POST', `${t.baseUrl}/catalog?path=${encodeURIComponent(path)}`, body, { 'Content-Type': 'application/x-bittorrent' });
     let r = await post(m.torrent);
     assert.equal(r.status, 201, r.body.toString());
     const created = JSON.parse(r.body.toString());

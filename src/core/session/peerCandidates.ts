@@ -1,6 +1,6 @@
-// Whom to dial: the addresses trackers gave us, with backoff for those that failed and a
-// memory of those we must not dial again (banned, or seeders we are done with).
-import type { PeerAddress } from '../tracker/client';
+// The dialer's table: the addresses trackers gave us, with backoff for those that failed and a
+// memory of the seeders we are done with; banned addresses are never handed out.
+import type { PeerAddress } from '../trackerClient/peers';
 
 export interface Candidate extends PeerAddress {
   key: string; // "ip:port"
@@ -15,8 +15,9 @@ const MAX_DIALING = 10;
 export class PeerCandidates {
   private readonly known = new Map<string, Candidate>();
   private readonly dialing = new Set<string>();
-  private readonly banned = new Set<string>();
   private readonly finished = new Set<string>();
+
+  constructor(private readonly isBanned: (address: string) => boolean) {}
 
   get dialingCount(): number {
     return this.dialing.size;
@@ -26,14 +27,9 @@ export class PeerCandidates {
   add(peers: PeerAddress[], seeding: boolean): void {
     for (const p of peers) {
       const key = `${p.ip}:${p.port}`;
-      if (this.known.has(key) || this.banned.has(key) || (seeding && this.finished.has(key))) continue;
+      if (this.known.has(key) || this.isBanned(key) || (seeding && this.finished.has(key))) continue;
       this.known.set(key, { ...p, key, failures: 0, nextTry: 0 });
     }
-  }
-
-  ban(key: string): void {
-    this.banned.add(key);
-    this.known.delete(key);
   }
 
   /** A seeder left after a complete exchange: once we seed too there is nothing to trade. */
@@ -47,6 +43,10 @@ export class PeerCandidates {
     const out: Candidate[] = [];
     for (const c of this.known.values()) {
       if (out.length >= room || this.dialing.size >= MAX_DIALING) break;
+      if (this.isBanned(c.key)) {
+        this.known.delete(c.key);
+        continue;
+      }
       if (this.dialing.has(c.key) || c.nextTry > now || isConnected(c.key)) continue;
       this.dialing.add(c.key);
       out.push(c);

@@ -1,8 +1,7 @@
 // Seeding reads a stretch of a piece at a time and serves its blocks from memory: a peer
 // asks for the blocks of a piece in a row, so one read replaces a read per 16 KiB block.
 // The stretch is capped so that a peer fetching only part of a piece costs little reading.
-import { Metainfo, pieceSize } from '../metainfo';
-import type { BlockRequest } from '../wire/peerConnection';
+import { BlockRequest, chunkKey, PieceGeometry, pieceSize } from '../pieces';
 
 const CHUNK = 256 * 1024;
 
@@ -13,7 +12,7 @@ export class PieceCache {
   private readonly chunkSize: number;
 
   constructor(
-    private readonly meta: Pick<Metainfo, 'length' | 'pieceLength' | 'pieceCount'>,
+    private readonly meta: PieceGeometry,
     private readonly read: (index: number, begin: number, length: number) => Promise<Buffer>,
     private readonly maxChunks = 64,
   ) {
@@ -23,7 +22,7 @@ export class PieceCache {
   /** The block now if its chunk is in memory (the common case), else undefined. */
   peek(req: BlockRequest): Buffer | undefined {
     const c = Math.floor(req.begin / this.chunkSize);
-    const chunk = this.ready.get(req.index * 65536 + c);
+    const chunk = this.ready.get(chunkKey(req.index, c));
     if (!chunk) return undefined;
     const at = req.begin - c * this.chunkSize;
     return at + req.length <= chunk.length ? chunk.subarray(at, at + req.length) : undefined;
@@ -40,7 +39,7 @@ export class PieceCache {
   }
 
   private chunk(index: number, c: number): Promise<Buffer> {
-    const key = index * 65536 + c;
+    const key = chunkKey(index, c);
     let p = this.chunks.get(key);
     if (p) {
       // refresh its place in the LRU order
@@ -56,7 +55,7 @@ export class PieceCache {
     );
     this.chunks.set(key, p);
     if (this.chunks.size > this.maxChunks) {
-      const oldest = this.chunks.keys().next().value!;
+      const [oldest] = this.chunks.keys();
       this.chunks.delete(oldest);
       this.ready.delete(oldest);
     }

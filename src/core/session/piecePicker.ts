@@ -1,16 +1,22 @@
 // Which block to ask for next: partial pieces first, then a few random pieces, then the
 // rarest; endgame duplicates only once every missing block is already asked for.
-import { Bitfield } from '../bitfield';
-import { Metainfo, pieceSize } from '../metainfo';
-import { BlockRequest } from '../wire/peerConnection';
-import { BLOCK_SIZE } from '../wire/messages';
+import type { Bitfield } from '../bitfield';
+import { BLOCK_SIZE, blockCount, blockIndex, blockLength, BlockRequest, PieceGeometry, pieceSize } from '../pieces';
 
 /** libtorrent picks its first 4 pieces at random so new peers soon have something to trade */
 const RANDOM_FIRST = 4;
 /** most outstanding requests for one block in endgame */
 const ENDGAME_DUPLICATES = 2;
 
-export class ActivePiece {
+/** A piece whose every block arrived, on its way to the hash check. */
+export interface CompletePiece {
+  readonly index: number;
+  readonly buf: Buffer;
+  /** who supplied its blocks (peer keys) */
+  readonly contributors: Set<string>;
+}
+
+class ActivePiece implements CompletePiece {
   readonly blocks: number;
   readonly pending: Uint8Array; // outstanding requests per block
   readonly received: Uint8Array;
@@ -23,7 +29,7 @@ export class ActivePiece {
   owner?: string;
 
   constructor(readonly index: number, readonly size: number, readonly buf: Buffer) {
-    this.blocks = Math.ceil(size / BLOCK_SIZE);
+    this.blocks = blockCount(size);
     this.pending = new Uint8Array(this.blocks);
     this.received = new Uint8Array(this.blocks);
     this.from = new Array(this.blocks);
@@ -33,21 +39,16 @@ export class ActivePiece {
   get contributors(): Set<string> {
     return new Set(this.from.filter((f): f is string => f !== undefined));
   }
-
-  blockLength(b: number): number {
-    return b === this.blocks - 1 ? this.size - b * BLOCK_SIZE : BLOCK_SIZE;
-  }
 }
 
 export class PiecePicker {
-  readonly availability: Uint16Array;
-  readonly active = new Map<number, ActivePiece>();
+  /** how many connected peers have each piece */
+  private readonly availability: Uint16Array;
+  private readonly active = new Map<number, ActivePiece>();
   /** complete pieces waiting for their hash check and write */
-  readonly verifying = new Set<number>();
-  private readonly meta: Metainfo;
+  private readonly verifying = new Set<number>();
 
-  constructor(meta: Metainfo, readonly have: Bitfield, private readonly allocate: (size: number) => Buffer) {
-    this.meta = meta;
+  constructor(private readonly meta: PieceGeometry, private readonly have: Bitfield, private readonly allocate: (size: number) => Buffer) {
     this.availability = new Uint16Array(meta.pieceCount);
   }
 
@@ -82,7 +83,7 @@ export class PiecePicker {
       if (out.length >= n) return out;
       if (p.free === 0 || (p.owner !== undefined && p.owner !== who) || !peer.has(p.index)) continue;
       p.owner = who;
-      this.take(p, peer, n, out, 0, alreadyAsked);
+      this.take(p, n, out, 0, alreadyAsked);
     }
     // 2. start new pieces
     while (out.length < n && canStart()) {
@@ -92,30 +93,30 @@ export class PiecePicker {
       const p = new ActivePiece(index, size, this.allocate(size));
       p.owner = who;
       this.active.set(index, p);
-      this.take(p, peer, n, out, 0, alreadyAsked);
+      this.take(p, n, out, 0, alreadyAsked);
     }
     // 3. out of new pieces (or memory): help with other peers' pieces
     for (const p of this.active.values()) {
       if (out.length >= n) break;
-      if (p.free > 0 && peer.has(p.index)) this.take(p, peer, n, out, 0, alreadyAsked);
+      if (p.free > 0 && peer.has(p.index)) this.take(p, n, out, 0, alreadyAsked);
     }
-    // 3. endgame: everything is asked for; ask again where a block is still pending
+    // 4. endgame: everything is asked for; ask again where a block is still pending
     if (out.length === 0 && this.inEndgame()) {
       for (const p of this.active.values()) {
         if (out.length >= n) break;
-        if (peer.has(p.index)) this.take(p, peer, n, out, ENDGAME_DUPLICATES - 1, alreadyAsked);
+        if (peer.has(p.index)) this.take(p, n, out, ENDGAME_DUPLICATES - 1, alreadyAsked);
       }
     }
     return out;
   }
 
-  private take(p: ActivePiece, _peer: Bitfield, n: number, out: BlockRequest[], maxPending: number, alreadyAsked: (index: number, begin: number) => boolean): void {
+  private take(p: ActivePiece, n: number, out: BlockRequest[], maxPending: number, alreadyAsked: (index: number, begin: number) => boolean): void {
     for (let b = 0; b < p.blocks && out.length < n; b++) {
       if (p.received[b] || p.pending[b] > maxPending) continue;
       const begin = b * BLOCK_SIZE;
       if (maxPending > 0 && alreadyAsked(p.index, begin)) continue;
       if (p.pending[b]++ === 0) p.free--;
-      out.push({ index: p.index, begin, length: p.blockLength(b) });
+      out.push({ index: p.index, begin, length: blockLength(p.size, b) });
     }
   }
 
@@ -149,7 +150,7 @@ export class PiecePicker {
   release(index: number, begin: number): void {
     const p = this.active.get(index);
     if (!p) return;
-    const b = begin / BLOCK_SIZE;
+    const b = blockIndex(begin);
     if (p.pending[b] > 0 && --p.pending[b] === 0 && !p.received[b]) {
       p.free++;
       p.owner = undefined; // whoever asks next takes it over
@@ -157,15 +158,15 @@ export class PiecePicker {
   }
 
   /**
-   * Stores a block. Returns the piece when it is complete (and moves it to `verifying`),
-   * 'dup' for a block we already had, undefined otherwise.
+   * Stores a block. Returns the piece when it is complete (it is then being verified until
+   * `doneVerifying`), 'dup' for a block we already had, undefined otherwise.
    */
-  block(index: number, begin: number, data: Buffer | Buffer[], length: number, from: string): ActivePiece | 'dup' | undefined {
+  block(index: number, begin: number, data: Buffer | Buffer[], length: number, from: string): CompletePiece | 'dup' | undefined {
     const p = this.active.get(index);
     if (!p) return 'dup';
-    const b = begin / BLOCK_SIZE;
+    const b = blockIndex(begin);
     if (p.received[b]) return 'dup';
-    if (length !== p.blockLength(b)) return 'dup';
+    if (length !== blockLength(p.size, b)) return 'dup';
     if (Buffer.isBuffer(data)) data.copy(p.buf, begin);
     else {
       let at = begin;
@@ -180,6 +181,11 @@ export class PiecePicker {
     this.active.delete(index);
     this.verifying.add(index);
     return p;
+  }
+
+  /** The hash check and write of piece `index` are over: it is stored, or missing again. */
+  doneVerifying(index: number): void {
+    this.verifying.delete(index);
   }
 
   /** Drops every block a (banned) peer supplied to unfinished pieces, so its data is fetched again. */

@@ -36,7 +36,6 @@ export interface SessionProgress {
 export type SessionEvents = {
   state: [state: SessionState, reason?: string];
   progress: [p: SessionProgress];
-  pieceVerified: [index: number];
   peerAdded: [address: string];
   peerRemoved: [address: string, reason: string];
   peerBanned: [address: string, reason: string];
@@ -46,6 +45,16 @@ export type SessionEvents = {
   /** the .torrent was (re)published to the STA catalog at `tracker` */
   published: [tracker: string];
 };
+
+/** connections per torrent */
+export const DEFAULT_MAX_PEERS = 50;
+/** peers we upload to at once (one of them the optimistic unchoke) */
+export const DEFAULT_UPLOAD_SLOTS = 8;
+/**
+ * ~48 MiB holds several pieces per peer in flight plus what waits for disk: beyond that,
+ * more memory buys no speed on a LAN and only grows the process.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
 
 export interface SessionOptions {
   meta: Metainfo;
@@ -58,11 +67,12 @@ export interface SessionOptions {
   /** workspace-relative path to publish in STA catalogs (seeders only) */
   catalogPath?: string;
   logger?: Logger;
+  /** default DEFAULT_MAX_PEERS */
   maxPeers?: number;
+  /** default DEFAULT_UPLOAD_SLOTS */
   uploadSlots?: number;
-  /** most bytes of pieces held in memory (being assembled, verified or written) */
+  /** most bytes of pieces held in memory (being assembled, verified or written); default DEFAULT_MAX_BUFFERED_BYTES */
   maxBufferedBytes?: number;
-  announceNumwant?: number;
   /** address to dial peers from (binds outgoing sockets), e.g. 127.0.0.1 in tests */
   localAddress?: string;
   /** shared upload rate limit */

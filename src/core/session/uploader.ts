@@ -1,14 +1,17 @@
 // Serving the blocks peers ask of us: checked against what we have, read through the
 // piece cache, paced by the upload limit and by each socket's send buffer.
 import type { Bitfield } from '../bitfield';
-import { Metainfo, pieceSize } from '../metainfo';
-import type { BlockRequest, PeerConnection } from '../wire/peerConnection';
-import type { PieceCache } from './pieceCache';
-import type { RateMeter } from './rate';
+import { BlockRequest, PieceGeometry, pieceSize } from '../pieces';
+import type { PieceStore } from '../storage/pieceStore';
+import type { ReadyConnection } from '../wire/peerConnection';
+import { PieceCache } from './pieceCache';
+import { RateMeter } from './rate';
 import type { Throttle } from './throttle';
 
-export interface UploadPeer {
-  conn: PeerConnection;
+export type UploadConnection = Pick<ReadyConnection, 'on' | 'closed' | 'amChoking' | 'writeBacklog' | 'nextRequest' | 'sendBlock' | 'close'>;
+
+interface UploadPeer {
+  conn: UploadConnection;
   up: RateMeter;
   /** reads in flight for this peer */
   serving: number;
@@ -20,17 +23,54 @@ const READS_PER_PEER = 4;
 const MAX_BACKLOG = 2 * 1024 * 1024;
 
 export class Uploader {
+  private readonly peers = new Map<UploadConnection, UploadPeer>();
+  private readonly total = new RateMeter();
+  private readonly have: Bitfield;
+  private readonly cache: PieceCache;
+
   constructor(
-    private readonly meta: Metainfo,
-    private readonly have: Bitfield,
-    private readonly cache: PieceCache,
-    private readonly total: RateMeter,
+    private readonly meta: PieceGeometry,
+    store: Pick<PieceStore, 'have' | 'readBlock'>,
     private readonly throttle: Throttle | undefined,
     private readonly warn: (message: string) => void,
-  ) {}
+  ) {
+    this.have = store.have;
+    this.cache = new PieceCache(meta, (i, begin, length) => store.readBlock(i, begin, length));
+  }
+
+  /** Serves this peer's requests from now on. */
+  add(conn: UploadConnection): void {
+    const p: UploadPeer = { conn, up: new RateMeter(), serving: 0 };
+    this.peers.set(conn, p);
+    conn.on('request', (req) => this.request(p, req));
+    conn.on('drain', () => this.serve(p));
+  }
+
+  remove(conn: UploadConnection): void {
+    this.peers.delete(conn);
+  }
+
+  /** The torrent stopped: cached chunks go. */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** bytes per second sent to this peer */
+  rate(conn: UploadConnection): number {
+    return this.peers.get(conn)?.up.rate() ?? 0;
+  }
+
+  /** bytes of blocks sent to every peer */
+  get uploaded(): number {
+    return this.total.total;
+  }
+
+  uploadRate(): number {
+    return this.total.rate();
+  }
 
   /** A peer asked for a block (it is already queued on its connection). */
-  request(p: UploadPeer, req: BlockRequest): void {
+  private request(p: UploadPeer, req: BlockRequest): void {
     if (!this.have.has(req.index) || req.begin + req.length > pieceSize(this.meta, req.index)) {
       return p.conn.close(`requested ${req.index}:${req.begin}+${req.length}, which we do not have`);
     }
@@ -38,11 +78,12 @@ export class Uploader {
   }
 
   /** Sends what the peer has queued, as far as reads, the limit and its socket allow. */
-  serve(p: UploadPeer): void {
+  private serve(p: UploadPeer): void {
     const conn = p.conn;
-    while (p.serving < READS_PER_PEER && conn.incoming.length > 0 && !conn.closed) {
+    while (p.serving < READS_PER_PEER && !conn.closed) {
       if (conn.writeBacklog > MAX_BACKLOG) return; // 'drain' calls us again
-      const req = conn.incoming.shift()!;
+      const req = conn.nextRequest();
+      if (!req) return;
       // blocks of chunks already in memory go out at once, without a promise each
       const ready = this.throttle ? undefined : this.cache.peek(req);
       if (ready) {

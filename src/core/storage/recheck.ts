@@ -1,25 +1,12 @@
-// Whole-file I/O helpers and the piece-by-piece hash check used on open (resume recheck,
-// an existing file at the target, a seed) — memory bounded by a few pieces, not the file size.
+// The piece-by-piece hash check used on open (resume recheck, an existing file at the target,
+// a seed): memory bounded by a few pieces, not the file size.
 import type { FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Bitfield } from '../bitfield';
-import { pieceSize, type Metainfo } from '../metainfo';
+import type { Metainfo } from '../metainfo';
+import { pieceHash, pieceSize } from '../pieces';
 import type { Hasher } from './hasher';
-
-export async function readFull(file: FileHandle, buf: Buffer, position: number): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesRead } = await file.read(buf, off, buf.length - off, position + off);
-    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + off}`);
-    off += bytesRead;
-  }
-}
-
-export async function writeFull(file: FileHandle, buf: Buffer, position: number): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesWritten } = await file.write(buf, off, buf.length - off, position + off);
-    off += bytesWritten;
-  }
-}
+import { readFull } from './pieceFile';
 
 const ZERO = Buffer.alloc(64 * 1024);
 function isAllZero(buf: Buffer): boolean {
@@ -56,7 +43,7 @@ export async function checkPieces(file: FileHandle, meta: Metainfo, hasher: Hash
         digest = r.digest;
         if (view === buf) buf = r.buf; // the whole buffer went to the worker and came back
       }
-      if (digest.equals(meta.pieceHashes.subarray(index * 20, index * 20 + 20))) have.set(index);
+      if (digest.equals(pieceHash(meta.pieceHashes, index))) have.set(index);
       checked += size;
       onProgress?.(checked, meta.length);
     }

@@ -1,5 +1,9 @@
 // STA's extension to a BitTorrent tracker: the list of published files and their .torrents.
+import type { CatalogFileJson } from '../catalogWire';
 import { magnetUri, Metainfo } from '../metainfo';
+
+/** most files one catalog lists */
+export const MAX_CATALOG_ENTRIES = 10_000;
 
 export interface CatalogEntry {
   meta: Metainfo;
@@ -7,18 +11,11 @@ export interface CatalogEntry {
   publishedAt: number; // ms since epoch
 }
 
-export interface CatalogFileJson {
-  name: string;
-  path: string;
-  length: number;
-  pieceLength: number;
-  pieceCount: number;
-  infoHash: string;
-  magnet: string;
+/** What a catalog entry shows of its swarm. */
+export interface SwarmCounts {
   seeders: number;
   leechers: number;
   completed: number;
-  publishedAt: string;
 }
 
 /** A display path: forward slashes, no empty/`.`/`..` parts, no NUL, not absolute. */
@@ -32,7 +29,7 @@ export function cleanCatalogPath(raw: string | undefined, fallback: string): str
 
 export class Catalog {
   private readonly entries = new Map<string, CatalogEntry>();
-  constructor(readonly maxEntries = 10_000) {}
+  constructor(readonly maxEntries = MAX_CATALOG_ENTRIES) {}
 
   get size(): number {
     return this.entries.size;
@@ -46,7 +43,7 @@ export class Catalog {
     return this.entries.has(infoHashHex);
   }
 
-  /** Returns false when the catalog is full and the torrent is new. */
+  /** Adds the torrent, or moves a known one to `path`; no entry when the catalog is full and the torrent is new. */
   publish(meta: Metainfo, path: string, now = Date.now()): { entry?: CatalogEntry; created: boolean } {
     const old = this.entries.get(meta.infoHashHex);
     if (old) {
@@ -68,7 +65,8 @@ export class Catalog {
   }
 }
 
-export function entryJson(e: CatalogEntry, counts: { seeders: number; leechers: number; completed: number }): CatalogFileJson {
+/** An entry as the catalog routes send it; `swarm` is undefined when nobody announced the torrent. */
+export function entryJson(e: CatalogEntry, swarm: SwarmCounts | undefined): CatalogFileJson {
   const m = e.meta;
   return {
     name: m.name,
@@ -78,9 +76,9 @@ export function entryJson(e: CatalogEntry, counts: { seeders: number; leechers: 
     pieceCount: m.pieceCount,
     infoHash: m.infoHashHex,
     magnet: magnetUri(m),
-    seeders: counts.seeders,
-    leechers: counts.leechers,
-    completed: counts.completed,
+    seeders: swarm?.seeders ?? 0,
+    leechers: swarm?.leechers ?? 0,
+    completed: swarm?.completed ?? 0,
     publishedAt: new Date(e.publishedAt).toISOString(),
   };
 }

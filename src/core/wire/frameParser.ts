@@ -2,7 +2,8 @@
 // queued, not concatenated, so a frame is copied at most once (and not at all when it
 // sits inside one chunk); every length is checked against its message id before the
 // bytes are buffered.
-import { BLOCK_SIZE, HANDSHAKE_LENGTH, Msg, PROTOCOL } from './messages';
+import { BLOCK_SIZE } from '../pieces';
+import { HANDSHAKE_LENGTH, Msg, PROTOCOL, REQUEST_LENGTH } from './messages';
 
 export class ProtocolError extends Error {}
 
@@ -162,7 +163,7 @@ function checkLength(id: number, len: number, pieceCount: number): void {
       return exact(1 + Math.ceil(pieceCount / 8));
     case Msg.Request:
     case Msg.Cancel:
-      return exact(13);
+      return exact(REQUEST_LENGTH - 4);
     case Msg.Piece:
       if (len < 10 || len > 9 + BLOCK_SIZE) throw new ProtocolError(`piece message of ${len} bytes (blocks are 1..${BLOCK_SIZE})`);
       return;

@@ -2,7 +2,9 @@
 import { randomFillSync } from 'node:crypto';
 export const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1');
 export const HANDSHAKE_LENGTH = 68;
-export const BLOCK_SIZE = 16 * 1024;
+/** bytes of a request (or cancel) message: length prefix, id, index, begin, length */
+export const REQUEST_LENGTH = 17;
+export { BLOCK_SIZE } from '../pieces';
 
 export const enum Msg {
   Choke = 0,
@@ -56,7 +58,7 @@ export function bitfield(bits: Buffer): Buffer {
 }
 
 function writeTriple(b: Buffer, at: number, id: number, index: number, begin: number, length: number): void {
-  b.writeUInt32BE(13, at);
+  b.writeUInt32BE(REQUEST_LENGTH - 4, at);
   b[at + 4] = id;
   b.writeUInt32BE(index, at + 5);
   b.writeUInt32BE(begin, at + 9);
@@ -64,12 +66,12 @@ function writeTriple(b: Buffer, at: number, id: number, index: number, begin: nu
 }
 
 function triple(id: number, index: number, begin: number, length: number): Buffer {
-  const b = Buffer.alloc(17);
+  const b = Buffer.alloc(REQUEST_LENGTH);
   writeTriple(b, 0, id, index, begin, length);
   return b;
 }
 
-/** Writes a 17-byte request message into `b` at `at` (for batches). */
+/** Writes a request message into `b` at `at` (for batches). */
 export const writeRequest = (b: Buffer, at: number, index: number, begin: number, length: number) => writeTriple(b, at, Msg.Request, index, begin, length);
 
 export const request = (index: number, begin: number, length: number) => triple(Msg.Request, index, begin, length);

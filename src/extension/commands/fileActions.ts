@@ -1,27 +1,33 @@
 // Share via STA (Explorer), Copy Magnet Link, Export .torrent.
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { fetchTorrent, magnetUri, Metainfo, parseTorrent } from '../../core/api';
-import type { StaService } from '../staService';
+import { magnetUri, type Metainfo } from '../../core/api';
+import type { StaService } from '../model/staService';
 import { RemoteFileItem } from '../views/trackerFilesView';
 import { SharedItem } from '../views/sharedView';
 import { TransferItem } from '../views/transfersView';
 
 type FileItem = RemoteFileItem | SharedItem | TransferItem;
 
+/** How long "magnet link copied" / "wrote …" stay in the status bar. */
+const STATUS_MESSAGE_MS = 4000;
+
 async function metaOf(service: StaService, item: FileItem): Promise<Metainfo> {
   if (item instanceof SharedItem) return item.entry.meta;
   if (item instanceof TransferItem) return item.transfer.meta;
-  if (!service.trackerUrl) throw new Error('STA is not running.');
-  return parseTorrent(await fetchTorrent(service.trackerUrl, item.file.infoHash));
+  return service.catalog.metainfoOf(item.file.infoHash);
 }
 
 export async function shareFileCommand(service: StaService, uri?: vscode.Uri): Promise<void> {
   uri ??= vscode.window.activeTextEditor?.document.uri;
   if (!uri || uri.scheme !== 'file') return void vscode.window.showErrorMessage('STA: choose a file on disk to share.');
   try {
-    const e = await service.shareFile(uri);
-    void vscode.window.showInformationMessage(`STA: sharing ${e.relPath}.`, 'Copy Magnet Link').then((p) => p && vscode.env.clipboard.writeText(magnetUri(e.meta)));
+    if (!service.running) await service.start();
+    const e = await service.shares.shareFile(uri.fsPath);
+    void service.catalog.refresh();
+    void vscode.window.showInformationMessage(`STA: sharing ${e.relPath}.`, 'Copy Magnet Link').then(
+      (p) => p && vscode.env.clipboard.writeText(magnetUri(e.meta)),
+    );
   } catch (e) {
     void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
   }
@@ -32,7 +38,7 @@ export async function copyMagnetCommand(service: StaService, item?: FileItem): P
   try {
     const meta = await metaOf(service, item);
     await vscode.env.clipboard.writeText(magnetUri(meta));
-    void vscode.window.setStatusBarMessage(`STA: magnet link of ${meta.name} copied`, 4000);
+    void vscode.window.setStatusBarMessage(`STA: magnet link of ${meta.name} copied`, STATUS_MESSAGE_MS);
   } catch (e) {
     void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
   }
@@ -42,10 +48,14 @@ export async function exportTorrentCommand(service: StaService, item?: FileItem)
   if (!item) return;
   try {
     const meta = await metaOf(service, item);
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${meta.name}.torrent`), filters: { Torrent: ['torrent'] }, title: `Export ${meta.name}.torrent` });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(`${meta.name}.torrent`),
+      filters: { Torrent: ['torrent'] },
+      title: `Export ${meta.name}.torrent`,
+    });
     if (!target) return;
     await fsp.writeFile(target.fsPath, meta.torrent);
-    void vscode.window.setStatusBarMessage(`STA: wrote ${target.fsPath}`, 4000);
+    void vscode.window.setStatusBarMessage(`STA: wrote ${target.fsPath}`, STATUS_MESSAGE_MS);
   } catch (e) {
     void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
   }

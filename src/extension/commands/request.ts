@@ -2,26 +2,32 @@
 import * as vscode from 'vscode';
 import { type CatalogFileJson, ExistingFileError, formatBytes } from '../../core/api';
 import { Commands } from '../constants';
-import type { StaService } from '../staService';
+import type { StaService } from '../model/staService';
 import type { RemoteFileItem } from '../views/trackerFilesView';
 
 async function pickFile(service: StaService): Promise<CatalogFileJson | undefined> {
-  await service.refreshCatalog();
-  if (service.catalogError) {
-    void vscode.window.showErrorMessage(`STA: the tracker's catalog could not be read: ${service.catalogError}`);
+  const { catalog } = service;
+  await catalog.refresh();
+  if (catalog.error) {
+    void vscode.window.showErrorMessage(`STA: the tracker's catalog could not be read: ${catalog.error}`);
     return undefined;
   }
-  if (service.catalog.length === 0) {
+  if (catalog.files.length === 0) {
     void vscode.window.showInformationMessage('STA: nobody shares anything on this tracker yet.');
     return undefined;
   }
-  const items = service.catalog.map((f) => ({
+  const items = catalog.files.map((f) => ({
     label: f.path,
     description: `${formatBytes(f.length)} · ${f.seeders} seeding${service.hasLocally(f.infoHash) ? ' · in workspace' : ''}`,
     detail: f.infoHash,
     file: f,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'STA: Request', placeHolder: 'File to download into this workspace', matchOnDescription: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'STA: Request',
+    placeHolder: 'File to download into this workspace',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   return picked?.file;
 }
 
@@ -33,19 +39,21 @@ export async function requestCommand(service: StaService, item?: RemoteFileItem 
   }
   const file = item ? ('file' in item ? item.file : item) : await pickFile(service);
   if (!file) return;
-  if (service.shared.has(file.infoHash)) {
-    void vscode.window.showInformationMessage(`STA: you already have ${file.name} (${service.shared.get(file.infoHash)!.relPath}); it is being seeded.`);
+  const shared = service.shares.get(file.infoHash);
+  if (shared) {
+    void vscode.window.showInformationMessage(`STA: you already have ${file.name} (${shared.relPath}); it is being seeded.`);
     return;
   }
   try {
-    const t = await service.request(file);
+    const t = await service.transfers.request(file);
     if (t.done) void vscode.window.showInformationMessage(`STA: ${file.name} is already in the workspace with the same content; seeding it.`);
   } catch (e) {
     if (e instanceof ExistingFileError) {
-      const pick = await vscode.window.showWarningMessage(`${e.path} already exists with different content. STA will not overwrite it.`, 'Save Beside It', 'Cancel');
+      const message = `${e.path} already exists with different content. STA will not overwrite it.`;
+      const pick = await vscode.window.showWarningMessage(message, 'Save Beside It', 'Cancel');
       if (pick === 'Save Beside It') {
         try {
-          await service.request(file, 'suffix');
+          await service.transfers.request(file, 'suffix');
         } catch (e2) {
           void vscode.window.showErrorMessage(`STA: could not download ${file.name}: ${(e2 as Error).message}`);
         }

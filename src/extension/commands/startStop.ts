@@ -2,13 +2,17 @@
 import * as vscode from 'vscode';
 import { Commands, Settings } from '../constants';
 import type { LocalTracker } from '../localTracker';
+import { type StaService, StartError } from '../model/staService';
+import { workspaceFolder } from '../model/workspaceFolder';
 import { readSettings } from '../settings';
-import { StaService, StartError } from '../staService';
+
+/** How long the "started" / "stopped" status bar messages stay. */
+const STATUS_MESSAGE_MS = 5000;
 
 export async function startCommand(service: StaService, tracker: LocalTracker): Promise<boolean> {
   try {
     await service.start();
-    void vscode.window.setStatusBarMessage(`STA started: sharing on port ${service.listenPort}`, 5000);
+    void vscode.window.setStatusBarMessage(`STA started: sharing on port ${service.listenPort}`, STATUS_MESSAGE_MS);
     return true;
   } catch (e) {
     return reportStartError(e, service, tracker);
@@ -33,7 +37,8 @@ async function reportStartError(e: unknown, service: StaService, tracker: LocalT
       return false;
     }
     case 'portInUse': {
-      const pick = await vscode.window.showErrorMessage(`${e.message} Another program (or another STA window) listens there.`, 'Use Any Free Port', 'Open Settings');
+      const message = `${e.message} Another program (or another STA window) listens there.`;
+      const pick = await vscode.window.showErrorMessage(message, 'Use Any Free Port', 'Open Settings');
       if (pick === 'Use Any Free Port') {
         await vscode.workspace.getConfiguration(Settings.section).update(Settings.listenPort, 0, vscode.ConfigurationTarget.Workspace);
         return startCommand(service, tracker);
@@ -49,7 +54,7 @@ async function reportStartError(e: unknown, service: StaService, tracker: LocalT
 
 export async function stopCommand(service: StaService): Promise<void> {
   await service.stop();
-  void vscode.window.setStatusBarMessage('STA stopped; partial downloads are kept for resume', 5000);
+  void vscode.window.setStatusBarMessage('STA stopped; partial downloads are kept for resume', STATUS_MESSAGE_MS);
 }
 
 export async function updateCommand(service: StaService): Promise<void> {
@@ -57,8 +62,8 @@ export async function updateCommand(service: StaService): Promise<void> {
     void vscode.window.showInformationMessage('STA is not running.', 'Start').then((p) => p && vscode.commands.executeCommand(Commands.start));
     return;
   }
-  await service.refreshCatalog();
-  if (service.catalogError) void vscode.window.showWarningMessage(`STA: the catalog could not be read: ${service.catalogError}`);
+  await service.catalog.refresh();
+  if (service.catalog.error) void vscode.window.showWarningMessage(`STA: the catalog could not be read: ${service.catalog.error}`);
 }
 
 /** Runs the bundled tracker, points this workspace's tracker URL at it, then starts STA. */
@@ -68,17 +73,19 @@ export async function startLocalTrackerCommand(service: StaService, tracker: Loc
   try {
     url = await tracker.start(settings.localTrackerPort, settings.bindAddress);
   } catch (e) {
-    void vscode.window.showErrorMessage(`STA: the local tracker could not start on port ${settings.localTrackerPort}: ${(e as Error).message}`, 'Open Settings').then(
+    const message = `STA: the local tracker could not start on port ${settings.localTrackerPort}: ${(e as Error).message}`;
+    void vscode.window.showErrorMessage(message, 'Open Settings').then(
       (p) => p && vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.localTrackerPort}`),
     );
     return false;
   }
   const config = vscode.workspace.getConfiguration(Settings.section);
   if (config.get<string>(Settings.trackerUrl) !== url) {
-    await config.update(Settings.trackerUrl, url, StaService.workspaceFolder() ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    await config.update(Settings.trackerUrl, url, workspaceFolder() ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
     if (service.running) await service.stop(); // reconnect to the new tracker
   }
-  void vscode.window.showInformationMessage(`STA: local tracker running at ${url}. Teammates on your network use http://<this machine>:${settings.localTrackerPort}/announce.`);
+  const teammatesUrl = `http://<this machine>:${settings.localTrackerPort}/announce`;
+  void vscode.window.showInformationMessage(`STA: local tracker running at ${url}. Teammates on your network use ${teammatesUrl}.`);
   return startCommand(service, tracker);
 }
 

@@ -1,17 +1,19 @@
 // Pause, Resume, Cancel, Reveal in Explorer, Clear Finished — on Transfers items.
 import * as vscode from 'vscode';
-import type { StaService } from '../staService';
+import type { StaService } from '../model/staService';
 import type { SharedItem } from '../views/sharedView';
 import type { TransferItem } from '../views/transfersView';
 
 export async function pauseTransfer(service: StaService, item?: TransferItem): Promise<void> {
-  if (item) await service.pause(item.transfer);
+  if (item) await service.transfers.pause(item.transfer);
 }
 
 export async function resumeTransfer(service: StaService, item?: TransferItem): Promise<void> {
   if (!item) return;
   try {
-    await service.resume(item.transfer);
+    // a transfer stopped with STA resumes once STA runs again
+    if (!service.running) await service.start();
+    await service.transfers.resume(item.transfer);
   } catch (e) {
     void vscode.window.showErrorMessage(`STA: could not resume ${item.transfer.name}: ${(e as Error).message}`);
   }
@@ -21,10 +23,11 @@ export async function cancelTransfer(service: StaService, item?: TransferItem): 
   if (!item) return;
   const t = item.transfer;
   if (t.kind === 'download' && !t.done) {
-    const pick = await vscode.window.showWarningMessage(`Cancel the download of ${t.name}? What was downloaded so far is deleted.`, { modal: true }, 'Cancel Download');
+    const question = `Cancel the download of ${t.name}? What was downloaded so far is deleted.`;
+    const pick = await vscode.window.showWarningMessage(question, { modal: true }, 'Cancel Download');
     if (pick !== 'Cancel Download') return;
   }
-  await service.cancel(t);
+  await service.transfers.cancel(t);
 }
 
 export async function revealTransfer(item?: TransferItem | SharedItem): Promise<void> {

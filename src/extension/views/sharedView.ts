@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import { formatBytes } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
-import type { SharedEntry, StaService } from '../staService';
+import type { StaService } from '../model/staService';
+import type { SharedEntry } from '../model/workspaceShares';
+import { Throttle } from '../throttle';
 
 export class SharedItem extends vscode.TreeItem {
   constructor(readonly entry: SharedEntry) {
@@ -21,22 +23,19 @@ export class SharedView extends Disposable implements vscode.TreeDataProvider<Sh
   private readonly _onDidChange = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this._onDidChange.event;
   readonly view: vscode.TreeView<SharedItem>;
-  private pending?: NodeJS.Timeout;
+  // hashing a big workspace adds files one by one
+  private readonly refresh = this.register(new Throttle(() => this.render()));
 
   constructor(private readonly service: StaService) {
     super();
     this.view = this.register(vscode.window.createTreeView(Views.shared, { treeDataProvider: this }));
-    this.register(
-      service.onDidChangeShared(() => {
-        // hashing a big workspace adds files one by one: refresh a few times a second at most
-        this.pending ??= setTimeout(() => {
-          this.pending = undefined;
-          this.view.description = service.running ? `${service.shared.size} file${service.shared.size === 1 ? '' : 's'}` : undefined;
-          this._onDidChange.fire();
-        }, 250);
-      }),
-    );
-    this.register({ dispose: () => this.pending && clearTimeout(this.pending) });
+    this.register(service.shares.onDidChange(() => this.refresh.schedule()));
+  }
+
+  private render(): void {
+    const count = this.service.shares.size;
+    this.view.description = this.service.running ? `${count} file${count === 1 ? '' : 's'}` : undefined;
+    this._onDidChange.fire();
   }
 
   getTreeItem(e: SharedItem): vscode.TreeItem {
@@ -44,6 +43,6 @@ export class SharedView extends Disposable implements vscode.TreeDataProvider<Sh
   }
 
   getChildren(): SharedItem[] {
-    return [...this.service.shared.values()].sort((a, b) => a.relPath.localeCompare(b.relPath)).map((e) => new SharedItem(e));
+    return this.service.shares.entries().sort((a, b) => a.relPath.localeCompare(b.relPath)).map((e) => new SharedItem(e));
   }
 }

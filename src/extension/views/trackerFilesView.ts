@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { type CatalogFileJson, formatBytes } from '../../core/api';
 import { Commands, ContextKeys, ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
-import type { StaService } from '../staService';
+import type { StaService } from '../model/staService';
 
 export class RemoteFileItem extends vscode.TreeItem {
   constructor(readonly file: CatalogFileJson, local: boolean) {
@@ -11,13 +11,21 @@ export class RemoteFileItem extends vscode.TreeItem {
     this.id = file.infoHash;
     this.description = `${formatBytes(file.length)} · ${file.seeders} seeding, ${file.leechers} downloading${local ? ' · in workspace' : ''}`;
     this.tooltip = new vscode.MarkdownString(
-      `**${file.name}**\n\n${file.path}\n\n${formatBytes(file.length)} in ${file.pieceCount} pieces · ${file.seeders} seeders, ${file.leechers} leechers, downloaded ${file.completed}×\n\ninfo-hash \`${file.infoHash}\`\n\npublished ${new Date(file.publishedAt).toLocaleString()}`,
+      [
+        `**${file.name}**`,
+        file.path,
+        `${formatBytes(file.length)} in ${file.pieceCount} pieces · ${file.seeders} seeders, ${file.leechers} leechers, downloaded ${file.completed}×`,
+        `info-hash \`${file.infoHash}\``,
+        `published ${new Date(file.publishedAt).toLocaleString()}`,
+      ].join('\n\n'),
     );
     this.iconPath = new vscode.ThemeIcon(local ? 'pass-filled' : 'cloud');
     this.contextValue = local ? ItemContext.remoteFileLocal : ItemContext.remoteFile;
     this.command = { command: Commands.request, title: 'Request', arguments: [this] };
   }
 }
+
+const NO_CATALOG_TOOLTIP = 'It is a plain BitTorrent tracker: share .torrent files or magnet links instead.';
 
 class MessageItem extends vscode.TreeItem {
   constructor(label: string, icon: string, tooltip?: string) {
@@ -35,15 +43,18 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
   constructor(private readonly service: StaService) {
     super();
     this.view = this.register(vscode.window.createTreeView(Views.trackerFiles, { treeDataProvider: this, showCollapseAll: false }));
-    this.register(service.onDidChangeCatalog(() => this.refresh()));
+    this.register(service.catalog.onDidChange(() => this.refresh()));
     this.register(service.onDidChangeRunning(() => this.refresh()));
-    this.register(service.onDidChangeShared(() => this.refresh()));
+    // the "in workspace" marks follow what is shared and downloaded
+    this.register(service.shares.onDidChange(() => this.refresh()));
+    this.register(service.transfers.onDidFinish(() => this.refresh()));
   }
 
   private refresh(): void {
-    const unreachable = this.service.running && !!this.service.catalogError && !this.service.catalogUnsupported;
+    const { catalog } = this.service;
+    const unreachable = this.service.running && !!catalog.error && !catalog.unsupported;
     void vscode.commands.executeCommand('setContext', ContextKeys.trackerUnreachable, unreachable);
-    this.view.message = unreachable ? `Tracker unreachable: ${this.service.catalogError}` : undefined;
+    this.view.message = unreachable ? `Tracker unreachable: ${catalog.error}` : undefined;
     this._onDidChange.fire(undefined);
   }
 
@@ -52,9 +63,10 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
   }
 
   getChildren(): vscode.TreeItem[] {
+    const { catalog } = this.service;
     if (!this.service.running) return []; // welcome content explains
-    if (this.service.catalogUnsupported) return [new MessageItem('This tracker has no STA catalog', 'info', 'It is a plain BitTorrent tracker: share .torrent files or magnet links instead.')];
-    if (this.service.catalogError) return [];
-    return this.service.catalog.map((f) => new RemoteFileItem(f, this.service.hasLocally(f.infoHash)));
+    if (catalog.unsupported) return [new MessageItem('This tracker has no STA catalog', 'info', NO_CATALOG_TOOLTIP)];
+    if (catalog.error) return [];
+    return catalog.files.map((f) => new RemoteFileItem(f, this.service.hasLocally(f.infoHash)));
   }
 }

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { formatBytes, formatEta, formatRate } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
-import type { StaService, Transfer } from '../staService';
+import type { Transfer, Transfers } from '../model/transfers';
+import { Throttle } from '../throttle';
 
 const peers = (n: number) => `${n} peer${n === 1 ? '' : 's'}`;
 
@@ -44,8 +45,10 @@ export class TransferItem extends vscode.TreeItem {
       .map((s) => `- ${s.address} (${s.client}${s.seeder ? ', seeder' : ''}): ↓ ${formatRate(s.downloadRate)} ↑ ${formatRate(s.uploadRate)}`)
       .join('\n');
     this.tooltip = new vscode.MarkdownString(
-      `**${transfer.name}** (${transfer.kind})\n\n${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
-        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${peerLines ? `${peerLines}\n\n` : ''}${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
+      `**${transfer.name}** (${transfer.kind})\n\n` +
+        `${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
+        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${peerLines ? `${peerLines}\n\n` : ''}` +
+        `${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
       true,
     );
     if (transfer.path) this.resourceUri = vscode.Uri.file(transfer.path);
@@ -59,50 +62,45 @@ export class TransfersView extends Disposable implements vscode.TreeDataProvider
   private readonly items = new Map<string, TransferItem>();
   private readonly dirty = new Set<Transfer>();
   private listDirty = false;
-  private timer?: NodeJS.Timeout;
+  // changed items are refreshed one by one, not the whole list per progress event
+  private readonly refresh = this.register(new Throttle(() => this.render()));
 
-  constructor(private readonly service: StaService) {
+  constructor(private readonly transfers: Transfers) {
     super();
     this.view = this.register(vscode.window.createTreeView(Views.transfers, { treeDataProvider: this }));
     this.register(
-      service.onDidChangeTransfer((t) => {
+      transfers.onDidChange((t) => {
         if (t) this.dirty.add(t);
         else this.listDirty = true;
-        this.schedule();
+        this.refresh.schedule();
       }),
     );
-    this.register({ dispose: () => this.timer && clearTimeout(this.timer) });
   }
 
-  /** Changed items are refreshed one by one, at most four times a second. */
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.updateBadge();
-      if (this.listDirty) {
-        this.listDirty = false;
-        this.dirty.clear();
-        this._onDidChange.fire(undefined);
-        return;
-      }
-      for (const t of this.dirty) {
-        const old = this.items.get(t.infoHash);
-        if (!old) {
-          this._onDidChange.fire(undefined);
-          break;
-        }
-        // a refresh of the element re-reads getTreeItem for it only; VS Code knows the
-        // element by identity, so `old` (what getChildren returned) stays the one we refresh
-        Object.assign(old, new TransferItem(t));
-        this._onDidChange.fire(old);
-      }
+  private render(): void {
+    this.updateBadge();
+    if (this.listDirty) {
+      this.listDirty = false;
       this.dirty.clear();
-    }, 250);
+      this._onDidChange.fire(undefined);
+      return;
+    }
+    for (const t of this.dirty) {
+      const old = this.items.get(t.infoHash);
+      if (!old) {
+        this._onDidChange.fire(undefined);
+        break;
+      }
+      // a refresh of the element re-reads getTreeItem for it only; VS Code knows the
+      // element by identity, so `old` (what getChildren returned) stays the one we refresh
+      Object.assign(old, new TransferItem(t));
+      this._onDidChange.fire(old);
+    }
+    this.dirty.clear();
   }
 
   private updateBadge(): void {
-    const active = [...this.service.transfers.values()].filter((t) => t.progress.state === 'downloading' || t.progress.state === 'checking').length;
+    const active = this.transfers.values().filter((t) => t.progress.state === 'downloading' || t.progress.state === 'checking').length;
     this.view.badge = active > 0 ? { value: active, tooltip: `${active} active download${active === 1 ? '' : 's'}` } : undefined;
   }
 
@@ -112,7 +110,7 @@ export class TransfersView extends Disposable implements vscode.TreeDataProvider
 
   getChildren(): TransferItem[] {
     this.items.clear();
-    const list = [...this.service.transfers.values()].sort((a, b) => Number(a.done) - Number(b.done) || a.name.localeCompare(b.name));
+    const list = this.transfers.values().sort((a, b) => Number(a.done) - Number(b.done) || a.name.localeCompare(b.name));
     return list.map((t) => {
       const item = new TransferItem(t);
       this.items.set(t.infoHash, item);

@@ -1,0 +1,159 @@
+// The peers of one torrent (Transmission's peer-mgr): whom we admit (not banned, within the
+// limit, one connection per peer), how each connection is wired to the downloader, uploader
+// and choker, bans for bad pieces, and the chores that go over every peer.
+import { TypedEmitter } from '../events';
+import type { Logger } from '../log';
+import type { Metainfo } from '../metainfo';
+import type { PieceStore } from '../storage/pieceStore';
+import type { PeerAddress } from '../trackerClient/peers';
+import type { ReadyConnection } from '../wire/peerConnection';
+import { Choker } from './choker';
+import type { Downloader } from './downloader';
+import { PeerDialer } from './peerDialer';
+import { PeerStrikes } from './peerStrikes';
+import { clientName } from './sessionTypes';
+import type { Uploader } from './uploader';
+
+export type SwarmEvents = {
+  peerAdded: [address: string];
+  peerRemoved: [address: string, reason: string];
+  peerBanned: [address: string, reason: string];
+};
+
+export interface SwarmOptions {
+  meta: Pick<Metainfo, 'infoHash' | 'pieceCount'>;
+  store: Pick<PieceStore, 'have' | 'complete'>;
+  peerId: Buffer;
+  /** binds outgoing sockets to this address */
+  localAddress?: string;
+  maxPeers: number;
+  uploadSlots: number;
+  log: Logger;
+  /** true while downloading or seeding: otherwise connections are refused */
+  active: () => boolean;
+  downloader: Downloader;
+  uploader: Uploader;
+}
+
+export class Swarm extends TypedEmitter<SwarmEvents> {
+  private readonly peers = new Set<ReadyConnection>();
+  private readonly strikes = new PeerStrikes();
+  private readonly choker: Choker;
+  private readonly dialer: PeerDialer;
+
+  constructor(private readonly o: SwarmOptions) {
+    super();
+    this.choker = new Choker(o.uploadSlots);
+    this.dialer = new PeerDialer({
+      peerId: o.peerId,
+      infoHash: o.meta.infoHash,
+      pieceCount: o.meta.pieceCount,
+      localAddress: o.localAddress,
+      log: o.log,
+      active: o.active,
+      isBanned: (address) => this.strikes.isBanned(address),
+      isConnected: (address) => this.dialedTo(address),
+      attach: (conn) => this.attach(conn),
+    });
+  }
+
+  /** the connected peers */
+  get connections(): ReadonlySet<ReadyConnection> {
+    return this.peers;
+  }
+
+  /** Peer addresses from a tracker: dialled as room allows. */
+  addCandidates(peers: PeerAddress[]): void {
+    this.dialer.add(peers, this.o.store.complete);
+    this.dialMore();
+  }
+
+  dialMore(): void {
+    if (this.o.active()) this.dialer.dial(this.o.maxPeers - this.peers.size - this.dialer.dialing);
+  }
+
+  private dialedTo(address: string): boolean {
+    for (const conn of this.peers) if (conn.outgoing && conn.address === address) return true;
+    return false;
+  }
+
+  /** Takes a handshaken connection (ours or accepted by the engine's listener); false when refused (it is then closed). */
+  attach(conn: ReadyConnection): boolean {
+    const id = conn.peerId.toString('hex');
+    const refusal = this.refusal(conn, id);
+    if (refusal) conn.close(refusal);
+    if (refusal || !this.dialer.settleDuplicate(conn, this.peers)) return false;
+    this.peers.add(conn);
+    this.o.downloader.add(conn, id);
+    this.o.uploader.add(conn);
+    conn.on('interested', () => this.rechoke(false));
+    conn.on('notInterested', () => this.rechoke(false));
+    conn.once('close', (reason) => this.detach(conn, reason));
+    conn.sendBitfield(this.o.store.have);
+    this.emit('peerAdded', conn.address);
+    this.o.log.debug(`peer ${conn.address} connected (${clientName(conn.peerId)})`);
+    this.rechoke(false);
+    return true;
+  }
+
+  private refusal(conn: ReadyConnection, id: string): string | undefined {
+    if (!this.o.active()) return 'torrent is not active';
+    if (this.strikes.isBanned(id) || this.strikes.isBanned(conn.address)) return 'banned';
+    if (this.peers.size >= this.o.maxPeers) return 'too many peers';
+    return undefined;
+  }
+
+  private detach(conn: ReadyConnection, reason: string): void {
+    if (!this.peers.delete(conn)) return;
+    this.o.downloader.remove(conn);
+    this.o.uploader.remove(conn);
+    if (conn.have.complete && conn.outgoing) this.dialer.finishedWith(conn.address, this.o.store.complete);
+    this.emit('peerRemoved', conn.address, reason);
+    this.o.log.debug(`peer ${conn.address} left: ${reason}`);
+    this.rechoke(false);
+    this.o.downloader.fillAll();
+  }
+
+  /** Piece `index` from `contributors` (peer ids) failed its check: strikes, and bans for those who earned one. */
+  badPiece(index: number, contributors: Set<string>): void {
+    this.o.log.warn(`piece ${index} failed its SHA-1 check (from ${contributors.size} peer${contributors.size === 1 ? '' : 's'})`);
+    const reason = `sent data that failed the hash check of piece ${index}`;
+    for (const id of this.strikes.badPiece(contributors)) {
+      this.o.downloader.forget(id);
+      for (const conn of this.peers) {
+        if (conn.peerId.toString('hex') !== id) continue;
+        this.strikes.ban(id, conn.address);
+        this.emit('peerBanned', conn.address, reason);
+        this.o.log.warn(`banned ${conn.address}: ${reason}`);
+        conn.close(`banned: ${reason}`);
+      }
+    }
+  }
+
+  /** `periodic`: a full round that may take slots away; otherwise only free slots are filled. */
+  rechoke(periodic: boolean): void {
+    const { downloader, uploader } = this.o;
+    const peers = [...this.peers].map((conn) => ({ conn, downloadRate: downloader.rate(conn), uploadRate: uploader.rate(conn) }));
+    this.choker.rechoke(peers, this.o.store.complete, periodic);
+  }
+
+  /** Interest follows what peers have; once we seed, complete peers have nothing left to trade. */
+  updateInterest(): void {
+    if (!this.o.store.complete) return this.o.downloader.updateInterestAll();
+    for (const conn of this.peers) if (conn.ready && conn.have.complete) conn.close('both complete');
+  }
+
+  /** We have every piece now: we want nothing, and seeders have nothing to trade with us. */
+  seeding(): void {
+    for (const conn of this.peers) {
+      conn.interested(false);
+      if (conn.have.complete) conn.close('both complete');
+    }
+  }
+
+  /** Closes every connection and forgets the addresses to dial. */
+  stop(reason: string): void {
+    for (const conn of [...this.peers]) conn.close(reason);
+    this.dialer.clear();
+  }
+}

@@ -1,0 +1,116 @@
+// A torrent's bytes in one open file: a piece is written only once its SHA-1 matches (hashed in the
+// worker, then one positional write), and blocks of the pieces we have are read back by position.
+import type { FileHandle } from 'node:fs/promises';
+import type { Bitfield } from '../bitfield';
+import type { Logger } from '../log';
+import type { Metainfo } from '../metainfo';
+import { pieceHash } from '../pieces';
+import type { Hasher } from './hasher';
+
+export async function readFull(file: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesRead } = await file.read(buf, off, buf.length - off, position + off);
+    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + off}`);
+    off += bytesRead;
+  }
+}
+
+export async function writeFull(file: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesWritten } = await file.write(buf, off, buf.length - off, position + off);
+    off += bytesWritten;
+  }
+}
+
+export class PieceFile {
+  private readonly inflight = new Map<number, Promise<boolean>>();
+  private pending = 0;
+  /** no more writes: the store is closing */
+  private stopped = false;
+  private closed = false;
+
+  /** Sets a piece in `have` once it is on disk, then calls `onWritten`. */
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly meta: Metainfo,
+    private readonly have: Bitfield,
+    private readonly hasher: Hasher,
+    private readonly log: Logger,
+    private readonly onWritten: () => void,
+  ) {}
+
+  /** Bytes handed to write() that are not yet verified and written. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  /**
+   * Verifies piece `index` (its size already checked) and, if its SHA-1 matches, writes it; false
+   * on a mismatch (nothing written). Takes ownership of `buf`; `recycle` gets the memory back.
+   */
+  async write(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
+    this.assertWritable();
+    // A duplicate arriving while the first copy is in flight waits for it; if that copy was bad, this one gets its turn.
+    for (;;) {
+      if (this.have.has(index)) return recycle?.(buf), true;
+      const earlier = this.inflight.get(index);
+      if (!earlier) break;
+      if (await earlier) return recycle?.(buf), true;
+    }
+    this.assertWritable(); // closed while we waited
+    const p = this.verifyAndWrite(index, buf, recycle);
+    this.inflight.set(index, p);
+    return p;
+  }
+
+  /** `length` bytes at `begin` in piece `index` (range already checked). */
+  async read(index: number, begin: number, length: number): Promise<Buffer> {
+    if (this.closed) throw new Error(`${this.meta.name}: store is closed`);
+    const buf = Buffer.allocUnsafe(length);
+    await readFull(this.handle, buf, index * this.meta.pieceLength + begin);
+    return buf;
+  }
+
+  /** Refuses further writes and waits for those in flight. */
+  async stopWrites(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.inflight.values()]);
+  }
+
+  /** Flushes written data to the disk itself (not just the page cache). */
+  sync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.closed = true;
+    await this.handle.close();
+  }
+
+  private assertWritable(): void {
+    if (this.stopped) throw new Error(`${this.meta.name}: store is closed`);
+  }
+
+  private async verifyAndWrite(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
+    const size = buf.length; // buf is detached once the hasher takes it
+    this.pending += size;
+    let bytes: Buffer | undefined;
+    try {
+      const result = await this.hasher.sha1(buf);
+      bytes = result.buf;
+      if (!result.digest.equals(pieceHash(this.meta.pieceHashes, index))) {
+        this.log.debug(`${this.meta.name}: piece ${index} failed its SHA-1 check`);
+        return false;
+      }
+      await writeFull(this.handle, bytes, index * this.meta.pieceLength);
+      this.have.set(index);
+      this.onWritten();
+      return true;
+    } finally {
+      this.pending -= size;
+      this.inflight.delete(index);
+      if (bytes && recycle) recycle(bytes);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The bytes on one peer's socket (Transmission's peer-io): what is written in one tick leaves
+// in one writev, and reading yields to the event loop after each burst.
+import type { Socket } from 'node:net';
+
+export interface PeerIoHandlers {
+  data(chunk: Buffer): void;
+  /** the socket failed or the peer hung up */
+  close(reason: string): void;
+  /** the send buffer emptied */
+  drain(): void;
+}
+
+/** bytes read before letting the event loop breathe */
+const BURST_BYTES = 512 * 1024;
+
+export class PeerIo {
+  /** "ip:port" of the peer, IPv4-mapped IPv6 shown as IPv4 */
+  readonly address: string;
+  private closed = false;
+  private lastReceived = Date.now();
+  private lastSent = Date.now();
+  private corked = false;
+  private burst = 0;
+  private yielding = false;
+  private readonly resumeReading = (): void => {
+    this.burst = 0;
+    this.yielding = false;
+    if (!this.closed) this.socket.resume();
+  };
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  constructor(private readonly socket: Socket, handlers: PeerIoHandlers) {
+    this.address = `${socket.remoteAddress?.replace(/^::ffff:/, '')}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (c: Buffer) => this.onData(c, handlers));
+    socket.on('error', (e) => handlers.close(`socket error: ${e.message}`));
+    socket.on('close', () => handlers.close('connection closed by peer'));
+    socket.on('end', () => handlers.close('connection ended by peer'));
+    socket.on('drain', () => handlers.drain());
+  }
+
+  /** when bytes last arrived */
+  get receivedAt(): number {
+    return this.lastReceived;
+  }
+
+  /** when we last wrote */
+  get sentAt(): number {
+    return this.lastSent;
+  }
+
+  /** bytes written but not yet taken by the kernel */
+  get backlog(): number {
+    return this.socket.writableLength;
+  }
+
+  private onData(chunk: Buffer, handlers: PeerIoHandlers): void {
+    if (this.closed) return;
+    this.lastReceived = Date.now();
+    // after a busy moment the kernel may hold megabytes for us; taking them all in one go
+    // stalls the event loop (the editor's, in the extension host): yield every ~512 KiB
+    this.burst += chunk.length;
+    if (this.burst >= BURST_BYTES && !this.yielding) {
+      this.yielding = true;
+      this.socket.pause();
+      setImmediate(this.resumeReading);
+    }
+    handlers.data(chunk);
+  }
+
+  /** Queues `buf`; false when the socket's buffer is full (wait for 'drain'). */
+  write(buf: Buffer): boolean {
+    if (this.closed) return false;
+    this.lastSent = Date.now();
+    // everything sent in one tick leaves in one writev: a block is a header and its data,
+    // and requests go out in batches
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    return this.socket.write(buf);
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,34 @@
+// The blocks a peer asked of us that wait to be served, in the order asked: a cancel takes one
+// back, our choke discards them all (BEP 3), and a peer may not queue without bound.
+import type { BlockRequest } from '../pieces';
+import { ProtocolError } from './frameParser';
+
+/** a peer queueing more than this is flooding us */
+const MAX_QUEUED = 2000;
+
+export class PeerRequests {
+  private readonly queue: BlockRequest[] = [];
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  add(req: BlockRequest): void {
+    if (this.queue.length >= MAX_QUEUED) throw new ProtocolError('too many outstanding requests');
+    this.queue.push(req);
+  }
+
+  cancel(req: BlockRequest): void {
+    const at = this.queue.findIndex((r) => r.index === req.index && r.begin === req.begin && r.length === req.length);
+    if (at >= 0) this.queue.splice(at, 1);
+  }
+
+  /** The oldest request, taken off the queue. */
+  next(): BlockRequest | undefined {
+    return this.queue.shift();
+  }
+
+  clear(): void {
+    this.queue.length = 0;
+  }
+}

@@ -1,0 +1,19 @@
+// "STA: <name> downloaded and verified." with Reveal in Explorer, once per finished download.
+import * as vscode from 'vscode';
+import { Disposable } from './lifecycle';
+import type { Transfers } from './model/transfers';
+
+export class DownloadNotification extends Disposable {
+  constructor(transfers: Transfers) {
+    super();
+    this.register(
+      transfers.onDidFinish((t) => {
+        if (t.kind !== 'download' || !t.path) return;
+        const file = vscode.Uri.file(t.path);
+        void vscode.window.showInformationMessage(`STA: ${t.name} downloaded and verified.`, 'Reveal in Explorer').then(
+          (pick) => pick && vscode.commands.executeCommand('revealInExplorer', file),
+        );
+      }),
+    );
+  }
+}

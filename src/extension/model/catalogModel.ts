@@ -1,0 +1,68 @@
+// The tracker's catalog: the files every peer publishes, read now, on a timer, and soon after a publish.
+import * as vscode from 'vscode';
+import { type CatalogFileJson, fetchTorrent, fetchCatalog, type Metainfo, parseTorrent } from '../../core/api';
+import { Disposable, toDisposable } from '../lifecycle';
+import { Throttle } from '../throttle';
+import { isWithoutCatalog } from './trackerProbe';
+
+const CATALOG_TIMEOUT_MS = 5000;
+/** Several files published at once cause one catalog read. */
+const REREAD_AFTER_PUBLISH_MS = 300;
+
+export class CatalogModel extends Disposable {
+  files: CatalogFileJson[] = [];
+  /** why the last read failed */
+  error?: string;
+  /** true when the tracker answers announces but has no STA catalog */
+  unsupported = false;
+  private trackerUrl?: string;
+  private poll?: NodeJS.Timeout;
+  private readonly rereadSoon = this.register(new Throttle(() => void this.refresh(), REREAD_AFTER_PUBLISH_MS));
+  private readonly _onDidChange = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor() {
+    super();
+    this.register(toDisposable(() => this.stop()));
+  }
+
+  /** Reads the catalog of `trackerUrl` now and every `refreshSeconds` (0: only when asked). */
+  start(trackerUrl: string, hasCatalog: boolean, refreshSeconds: number): void {
+    this.trackerUrl = trackerUrl;
+    this.unsupported = !hasCatalog;
+    void this.refresh();
+    if (refreshSeconds <= 0) return;
+    this.poll = setInterval(() => void this.refresh(), refreshSeconds * 1000);
+    this.poll.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.poll);
+    this.poll = undefined;
+    this.rereadSoon.cancel();
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.trackerUrl) return;
+    try {
+      this.files = await fetchCatalog(this.trackerUrl, CATALOG_TIMEOUT_MS);
+      this.error = undefined;
+      this.unsupported = false;
+    } catch (e) {
+      this.error = (e as Error).message;
+      if (isWithoutCatalog(e)) this.unsupported = true;
+    }
+    this._onDidChange.fire();
+  }
+
+  /** A peer just published a file: read the catalog again shortly. */
+  refreshSoon(): void {
+    this.rereadSoon.schedule();
+  }
+
+  /** The .torrent of a catalog file, from the tracker. */
+  async metainfoOf(infoHash: string): Promise<Metainfo> {
+    if (!this.trackerUrl) throw new Error('STA is not running.');
+    return parseTorrent(await fetchTorrent(this.trackerUrl, infoHash));
+  }
+}

@@ -1,0 +1,27 @@
+// Files in tests: a temp dir that cleans up after itself, random content, SHA-256 of a file.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh directory under the OS temp dir, and a function that removes it. */
+export async function makeTempDir(prefix = 'sta-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await fsp.mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
+}
+
+/** Writes `size` random bytes to `path` (in 1 MiB slices). */
+export async function writeRandomFile(path: string, size: number): Promise<void> {
+  const fh = await fsp.open(path, 'w');
+  try {
+    for (let off = 0; off < size; off += 1 << 20) await fh.write(randomBytes(Math.min(1 << 20, size - off)));
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+}

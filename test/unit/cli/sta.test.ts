@@ -1,0 +1,191 @@
+// The `sta` command line as a user meets it, in-process: each command's flags (a public
+// contract), --help, and what the exit code says (0 done, 1 failed, 2 the command line was wrong).
+import assert from 'node:assert/strict';
+import { CommandSpec, helpText } from '../../../src/cli/args';
+import { createSpec } from '../../../src/cli/createCommand';
+import { getSpec } from '../../../src/cli/getCommand';
+import { listSpec } from '../../../src/cli/listCommand';
+import { shareSpec } from '../../../src/cli/shareCommand';
+import { runSta } from '../../../src/cli/sta';
+import { trackerSpec } from '../../../src/cli/trackerCommand';
+
+/** Runs `sta ARGV...` in this process with console output captured. */
+async function sta(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    const code = await runSta(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/** One flag as a user types it: short form, placeholder, `...` when repeatable, `=default`. */
+const flags = (spec: CommandSpec): string[] =>
+  Object.entries(spec.options)
+    .map(([name, o]) => {
+      const value = o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : '';
+      const def = o.default !== undefined && o.default !== false ? `=${o.default}` : '';
+      return `${o.short ? `-${o.short} ` : ''}--${name}${value}${o.multiple ? '...' : ''}${def}`;
+    })
+    .sort();
+
+const T = 'http://127.0.0.1:9/announce';
+
+describe('sta command line', () => {
+  const debug = process.env.STA_DEBUG;
+  before(() => delete process.env.STA_DEBUG);
+  after(() => debug !== undefined && (process.env.STA_DEBUG = debug));
+
+  describe('flags (a public contract: renaming one breaks scripts)', () => {
+    const expected: Record<string, [CommandSpec, string[]]> = {
+      tracker: [
+        trackerSpec,
+        [
+          '--host ADDR=127.0.0.1',
+          '--port N=7070',
+          '--interval SEC=60',
+          '--min-interval SEC',
+          '--trust-ip-param',
+          '--max-peers N=200',
+          '--max-scrape N=64',
+          '--json',
+          '-v --verbose',
+        ],
+      ],
+      share: [
+        shareSpec,
+        [
+          '-t --tracker URL...',
+          '--host ADDR=0.0.0.0',
+          '--port N=0',
+          '--exclude GLOB...',
+          '--upload-slots N',
+          '--max-upload-rate BYTES/S',
+          '--json',
+          '-v --verbose',
+        ],
+      ],
+      get: [
+        getSpec,
+        [
+          '-t --tracker URL...',
+          '-o --out DIR=.',
+          '--host ADDR=0.0.0.0',
+          '--port N=0',
+          '--if-exists refuse|suffix=refuse',
+          '--seed',
+          '--timeout SEC',
+          '--max-upload-rate BYTES/S',
+          '--json',
+          '-v --verbose',
+        ],
+      ],
+      list: [listSpec, ['-t --tracker URL', '--json']],
+      create: [createSpec, ['-t --tracker URL...', '--piece-length BYTES', '-o --output FILE', '--private', '--json']],
+    };
+    for (const [name, [spec, want]] of Object.entries(expected)) {
+      it(`sta ${name}`, () => assert.deepEqual(flags(spec), [...want].sort()));
+    }
+  });
+
+  describe('help', () => {
+    for (const spec of [trackerSpec, shareSpec, getSpec, listSpec, createSpec]) {
+      it(`sta ${spec.name} --help prints its help and exits 0`, async () => {
+        const r = await sta(spec.name, '--help');
+        assert.equal(r.code, 0);
+        assert.equal(r.out, helpText(spec));
+        assert.match(r.out, new RegExp(`^usage: sta ${spec.name}\\b`));
+        for (const name of Object.keys(spec.options)) assert.ok(r.out.includes(`--${name}`), `--${name} in the help of sta ${spec.name}`);
+      });
+    }
+
+    it('sta --help, -h and help list the commands and exit 0', async () => {
+      for (const arg of ['--help', '-h', 'help']) {
+        const r = await sta(arg);
+        assert.equal(r.code, 0, arg);
+        for (const name of ['tracker', 'share', 'get', 'list', 'create']) assert.match(r.out, new RegExp(`^  ${name} `, 'm'));
+      }
+    });
+
+    it('sta --version prints the package version', async () => {
+      const r = await sta('--version');
+      assert.equal(r.code, 0);
+      assert.equal(r.out, require('../../../package.json').version);
+    });
+  });
+
+  describe('exit code 2: the command line is wrong', () => {
+    it('no command: the usage, exit 2', async () => {
+      const r = await sta();
+      assert.equal(r.code, 2);
+      assert.match(r.out, /^usage: sta <command>/);
+    });
+
+    it('an unknown command', async () => {
+      const r = await sta('frobnicate');
+      assert.equal(r.code, 2);
+      assert.match(r.err, /^sta: unknown command "frobnicate"/);
+    });
+
+    for (const spec of [trackerSpec, shareSpec, getSpec, listSpec, createSpec]) {
+      it(`sta ${spec.name} with an unknown flag names it and shows the help`, async () => {
+        const r = await sta(spec.name, '--frobnicate');
+        assert.equal(r.code, 2);
+        assert.match(r.err, /^sta: .*'--frobnicate'/);
+        assert.ok(r.err.endsWith(helpText(spec)));
+      });
+    }
+
+    for (const argv of [
+      ['tracker', '--port', '65536'],
+      ['tracker', '--interval', '0'],
+      ['tracker', '--min-interval', '86401'],
+      ['tracker', '--max-peers', '5001'],
+      ['tracker', '--max-scrape', '0'],
+      ['share', 'f', '-t', T, '--port', '65536'],
+      ['share', 'f', '-t', T, '--upload-slots', '0'],
+      ['share', 'f', '-t', T, '--upload-slots', '65'],
+      ['share', 'f', '-t', T, '--max-upload-rate', '1000'],
+      ['get', 'x', '--timeout', '0'],
+      ['get', 'x', '--timeout', '604801'],
+      ['create', 'f', '-t', T, '--piece-length', '8192'],
+    ]) {
+      const flag = argv.find((a) => a.startsWith('--'))!;
+      it(`${argv.join(' ')}: out of range`, async () => {
+        const r = await sta(...argv);
+        assert.equal(r.code, 2);
+        assert.ok(r.err.startsWith(`sta: ${flag} `), r.err);
+      });
+    }
+
+    for (const [argv, why] of [
+      [['share', '-t', T], /needs at least one PATH/],
+      [['share', 'f'], /needs --tracker URL/],
+      [['get'], /takes exactly one TARGET/],
+      [['get', 'x', '--if-exists', 'maybe'], /--if-exists must be refuse or suffix/],
+      [['get', 'some-name'], /a catalog name needs --tracker URL/],
+      [['list'], /needs --tracker URL/],
+      [['create'], /takes exactly one FILE/],
+      [['create', 'f', '-t', 'ftp://x/announce'], /--tracker must be an http\(s\) URL/],
+    ] as const) {
+      it(`${argv.join(' ')}: ${why.source}`, async () => {
+        const r = await sta(...argv);
+        assert.equal(r.code, 2);
+        assert.match(r.err, why);
+      });
+    }
+  });
+
+  it('exit code 1: the command ran and failed, with a one-line reason', async () => {
+    const r = await sta('create', '/nonexistent/sta-test-file', '-t', T);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^sta: .*ENOENT/);
+    assert.equal(r.err.split('\n').length, 1);
+  });
+});

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createTorrent } from '../../../src/core/metainfo';
+import { DEFAULT_EXCLUDES, Repository, type SharedFile } from '../../../src/core/repository';
+
+const ANNOUNCE = ['http://127.0.0.1:7070/announce'];
+/** a whole second, so mtimeMs survives utimes exactly */
+const MTIME = 1_700_000_000;
+
+describe('Repository', () => {
+  let base: string;
+  let root: string;
+  let cacheDir: string;
+  const write = async (rel: string, content: string | Buffer = 'x') => {
+    await fsp.mkdir(dirname(join(root, rel)), { recursive: true });
+    await fsp.writeFile(join(root, rel), content);
+  };
+  const rels = (files: SharedFile[]) => files.map((f) => f.relPath);
+
+  beforeEach(async () => {
+    base = await fsp.realpath(await fsp.mkdtemp(join(tmpdir(), 'sta-repo-')));
+    root = join(base, 'workspace');
+    cacheDir = join(base, 'cache');
+    await fsp.mkdir(root);
+  });
+  afterEach(() => fsp.rm(base, { recursive: true, force: true }));
+
+  describe('scan', () => {
+    it('shares regular non-empty files, sorted, with forward-slash paths; the default excludes keep secrets and tooling out', async () => {
+      const shared = ['a.txt', 'docs/guide.md', 'docs/deep/z.bin'];
+      const excluded = ['.git/config', 'sub/.git/HEAD', 'node_modules/x/index.js', '.vscode/settings.json', '.sta/abc.part', '.env', 'app/.env.local'];
+      for (const rel of [...shared, ...excluded, 'server.pem', 'tls/server.key', 'home/id_rsa']) await write(rel);
+      await write('empty.txt', '');
+      const files = await new Repository({ root }).scan();
+      assert.deepEqual(rels(files), ['a.txt', 'docs/deep/z.bin', 'docs/guide.md']);
+      const a = files[0];
+      const st = await fsp.stat(join(root, 'a.txt'));
+      assert.deepEqual(a, { path: join(root, 'a.txt'), relPath: 'a.txt', size: 1, mtimeMs: st.mtimeMs });
+    });
+
+    it('follows no symlinks, to files or folders, inside or outside the root', async () => {
+      await write('real.txt');
+      const outside = join(base, 'outside');
+      await fsp.mkdir(outside);
+      await fsp.writeFile(join(outside, 'secret.txt'), 'secret');
+      await fsp.symlink(join(root, 'real.txt'), join(root, 'link.txt'));
+      await fsp.symlink(outside, join(root, 'linked-dir'));
+      assert.deepEqual(rels(await new Repository({ root }).scan()), ['real.txt']);
+    });
+
+    it('files.exclude-style patterns: a folder name, an extension anywhere, a root folder, a dot-file', async () => {
+      const tree = ['keep.ts', 'src/keep.ts', 'build/out.js', 'src/build/gen.js', 'debug.log', 'src/trace.log', 'out/x.js', 'src/out/y.js'];
+      for (const rel of [...tree, '.DS_Store', 'src/.DS_Store']) await write(rel);
+      const excludes = [...DEFAULT_EXCLUDES, '**/build', '**/*.log', 'out/**', '**/.DS_Store'];
+      assert.deepEqual(rels(await new Repository({ root, excludes }).scan()), ['keep.ts', 'src/keep.ts', 'src/out/y.js']);
+    });
+
+    it('no excludes shares everything (sharing one chosen file); maxFiles caps the walk', async () => {
+      for (const rel of ['.env', 'a.txt', 'b.txt', 'c.txt']) await write(rel);
+      assert.deepEqual(rels(await new Repository({ root, excludes: [] }).scan()), ['.env', 'a.txt', 'b.txt', 'c.txt']);
+      assert.equal((await new Repository({ root, excludes: [], maxFiles: 2 }).scan()).length, 2);
+    });
+  });
+
+  describe('metainfo cache (path + size + mtime)', () => {
+    const fileAt = async (rel: string, content: Buffer): Promise<SharedFile> => {
+      await write(rel, content);
+      await fsp.utimes(join(root, rel), MTIME, MTIME);
+      const [file] = (await new Repository({ root }).scan()).filter((f) => f.relPath === rel);
+      return file;
+    };
+    const hashesOf = async (content: Buffer) => {
+      await fsp.writeFile(join(base, 'expected.bin'), content);
+      return (await createTorrent(join(base, 'expected.bin'))).pieceHashes;
+    };
+
+    it('an unchanged file is not hashed again: the cached metainfo is returned even if its bytes secretly changed', async () => {
+      const original = randomBytes(100_000);
+      const file = await fileAt('data.bin', original);
+      const repo = new Repository({ root, cacheDir });
+      const first = await repo.metainfo(file, ANNOUNCE);
+      assert.deepEqual(first.pieceHashes, await hashesOf(original));
+      assert.equal((await fsp.readdir(cacheDir)).length, 1);
+      // Same size and mtime, other bytes: only a re-hash would notice.
+      const same = await fileAt('data.bin', randomBytes(100_000));
+      assert.deepEqual(same, file);
+      const second = await new Repository({ root, cacheDir }).metainfo(same, ANNOUNCE);
+      assert.equal(second.infoHashHex, first.infoHashHex);
+      assert.deepEqual(second.torrent, first.torrent);
+    });
+
+    it('a changed file (size or mtime) gets new hashes, and the cache then holds them', async () => {
+      const repo = new Repository({ root, cacheDir });
+      const first = await repo.metainfo(await fileAt('data.bin', randomBytes(50_000)), ANNOUNCE);
+      const grown = randomBytes(60_000);
+      const changed = await fileAt('data.bin', grown);
+      const second = await repo.metainfo(changed, ANNOUNCE);
+      assert.notEqual(second.infoHashHex, first.infoHashHex);
+      assert.deepEqual(second.pieceHashes, await hashesOf(grown));
+      const touched = randomBytes(60_000);
+      await write('data.bin', touched);
+      await fsp.utimes(join(root, 'data.bin'), MTIME + 5, MTIME + 5);
+      const later = { ...changed, mtimeMs: (MTIME + 5) * 1000 };
+      const third = await repo.metainfo(later, ANNOUNCE);
+      assert.deepEqual(third.pieceHashes, await hashesOf(touched));
+      await write('data.bin', randomBytes(60_000));
+      await fsp.utimes(join(root, 'data.bin'), MTIME + 5, MTIME + 5);
+      assert.deepEqual((await repo.metainfo(later, ANNOUNCE)).pieceHashes, third.pieceHashes, 'served from the updated cache');
+    });
+
+    it('another tracker list is another torrent; without a cacheDir every call hashes', async () => {
+      const file = await fileAt('data.bin', randomBytes(20_000));
+      const repo = new Repository({ root, cacheDir });
+      const one = await repo.metainfo(file, ANNOUNCE);
+      const two = await repo.metainfo(file, [...ANNOUNCE, 'http://10.0.0.2:7070/announce']);
+      assert.deepEqual(two.announceList, [[ANNOUNCE[0]], ['http://10.0.0.2:7070/announce']]);
+      assert.equal(two.infoHashHex, one.infoHashHex, 'the info dictionary is the same');
+      assert.ok(!two.torrent.equals(one.torrent));
+
+      const uncached = new Repository({ root });
+      const before = await uncached.metainfo(file, ANNOUNCE);
+      const other = randomBytes(20_000);
+      await write('data.bin', other);
+      await fsp.utimes(join(root, 'data.bin'), MTIME, MTIME);
+      const after = await uncached.metainfo(file, ANNOUNCE);
+      assert.notDeepEqual(after.pieceHashes, before.pieceHashes);
+      assert.deepEqual(after.pieceHashes, await hashesOf(other));
+    });
+  });
+});
