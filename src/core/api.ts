@@ -7,7 +7,7 @@ export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
 export { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './session/sessionTypes';
 export { ExistingFileError } from './storage/placement';
-export { announceUrlOf, catalogUrlOf } from './trackerClient/urls';
+export { announceUrlOf, catalogUrlOf, TEAM_KEY_PATTERN, teamKeyOf, withoutTeamKey, withTeamKey } from './trackerClient/urls';
 export { fetchCatalog, fetchTorrent, publishTorrent } from './trackerClient/catalogClient';
 export { TrackerError, type TrackerErrorKind } from './trackerClient/trackerError';
 export type { PeerAddress } from './trackerClient/peers';

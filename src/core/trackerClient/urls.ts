@@ -22,3 +22,34 @@ export function catalogUrlOf(url: string): string {
 export function torrentUrlOf(trackerUrl: string, infoHashHex: string): string {
   return `${catalogUrlOf(trackerUrl)}/${infoHashHex}${TORRENT_SUFFIX}`;
 }
+
+/** A team key: what a keyed tracker expects as the first path segment (`/KEY/announce`). */
+export const TEAM_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** The team key in a keyed announce URL (`http://host:7070/KEY/announce`), if it has one. */
+export function teamKeyOf(url: string): string | undefined {
+  let path: string;
+  try {
+    path = new URL(announceUrlOf(url)).pathname;
+  } catch {
+    return undefined;
+  }
+  const m = /^\/([^/]+)\/announce$/.exec(path);
+  return m && TEAM_KEY_PATTERN.test(m[1]) ? m[1] : undefined;
+}
+
+/** `http://host:7070/announce` + key → `http://host:7070/KEY/announce` (an existing key is replaced). */
+export function withTeamKey(url: string, key: string): string {
+  if (!TEAM_KEY_PATTERN.test(key)) throw new TrackerError('badUrl', 'a team key is 16 to 128 letters, digits, - or _');
+  const u = new URL(withoutTeamKey(url));
+  u.pathname = `/${key}${u.pathname}`;
+  return u.toString();
+}
+
+/** A keyed announce URL without its key: what may be shown or stored where secrets may not. */
+export function withoutTeamKey(url: string): string {
+  const u = new URL(announceUrlOf(url));
+  const key = teamKeyOf(url);
+  if (key) u.pathname = u.pathname.slice(key.length + 1);
+  return u.toString();
+}
