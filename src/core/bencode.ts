@@ -52,6 +52,15 @@ export function scanBencode(buf: Buffer, limits: ScanLimits = {}): ScanResult {
     pos += len;
   };
 
+  // decoding assigns dict[key]: a `__proto__` key would replace the object's prototype
+  const readKey = (): string => {
+    const keyStart = pos;
+    readString();
+    const key = buf.toString('latin1', buf.indexOf(0x3a, keyStart) + 1, pos);
+    if (key === '__proto__') fail('dict key __proto__ is not allowed');
+    return key;
+  };
+
   const value = (depth: number): void => {
     if (--tokens < 0) fail('too many values');
     if (pos >= buf.length) fail('unexpected end');
@@ -73,7 +82,7 @@ export function scanBencode(buf: Buffer, limits: ScanLimits = {}): ScanResult {
         }
         if (isDict) {
           if (!(buf[pos] >= 0x30 && buf[pos] <= 0x39)) fail('dict key is not a string');
-          readString();
+          readKey();
         }
         value(depth + 1);
       }
@@ -94,9 +103,7 @@ export function scanBencode(buf: Buffer, limits: ScanLimits = {}): ScanResult {
         break;
       }
       if (!(buf[pos] >= 0x30 && buf[pos] <= 0x39)) fail('dict key is not a string');
-      const keyStart = pos;
-      readString();
-      const key = buf.toString('latin1', buf.indexOf(0x3a, keyStart) + 1, pos);
+      const key = readKey();
       const start = pos;
       value(1);
       if (key === 'info') result.info = { start, end: pos };

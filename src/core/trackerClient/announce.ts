@@ -69,7 +69,7 @@ export async function announce(url: string, p: AnnounceParams, timeoutMs?: numbe
     throw new TrackerError('malformed', `tracker ${u.host} sent an invalid response (HTTP ${res.status}): ${(e as Error).message}`);
   }
   if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) throw new TrackerError('malformed', `tracker ${u.host} sent a non-dictionary response`);
-  if (body['failure reason']) throw new TrackerError('refused', `tracker ${u.host} refused: ${body['failure reason'].toString()}`);
+  if (body['failure reason']) throw new TrackerError('refused', `tracker ${u.host} refused: ${text(body['failure reason']) ?? '(no reason given)'}`);
   if (res.status !== 200) throw new TrackerError('http', `tracker ${u.host} answered HTTP ${res.status}`, res.status);
   return {
     interval: clampInterval(body.interval) ?? DEFAULT_INTERVAL,
@@ -78,6 +78,9 @@ export async function announce(url: string, p: AnnounceParams, timeoutMs?: numbe
     incomplete: Number.isInteger(body.incomplete) ? body.incomplete : undefined,
     peers: parsePeers(body.peers, body.peers6),
     staCatalog: Number.isInteger(body[STA_CATALOG_KEY]) ? body[STA_CATALOG_KEY] : undefined,
-    warning: body['warning message']?.toString(),
+    warning: text(body['warning message']),
   };
 }
+
+/** A string field of a hostile answer: only a bencoded string is text (a dict may carry its own `toString`). */
+const text = (v: unknown): string | undefined => (Buffer.isBuffer(v) ? v.toString() : undefined);

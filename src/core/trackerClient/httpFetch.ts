@@ -39,7 +39,8 @@ export function httpFetch(url: string, opts: FetchOptions = {}): Promise<Fetched
         chunks.push(c);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
+      // a body shorter than its Content-Length, or broken chunking, ends the response with an error
+      res.on('error', (e) => reject(new TrackerError('malformed', `response from ${u.host} broke off: ${e.message}`)));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new TrackerError('timeout', `tracker ${u.host} did not answer within ${timeoutMs / 1000}s`)));
     req.on('error', (e) => reject(e instanceof TrackerError ? e : new TrackerError('unreachable', `tracker ${u.host} unreachable: ${(e as Error).message}`)));
