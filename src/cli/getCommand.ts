@@ -1,7 +1,7 @@
 // `sta get TARGET`: download one file (catalog name, info-hash, .torrent or magnet) and verify it.
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
-import { announceUrlOf, Engine, fetchCatalog, fetchTorrent, formatBytes, Metainfo, parseMagnet, parseTorrent } from '../core/api';
+import { announceUrlOf, Engine, fetchCatalog, fetchMetainfo, formatBytes, Metainfo, parseMagnet, parseTorrent } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
 import { makeReporter, report } from './progress';
@@ -33,12 +33,12 @@ async function resolveTarget(target: string, trackers: string[]): Promise<Metain
     const m = parseMagnet(target);
     const tracker = trackers[0] ?? m.trackers[0];
     if (!tracker) throw new UsageError('this magnet link names no tracker; pass --tracker URL of an STA tracker');
-    return parseTorrent(await fetchTorrent(tracker, m.infoHashHex));
+    return fetchMetainfo(tracker, m.infoHashHex);
   }
   const st = await fsp.stat(target).catch(() => undefined);
   if (st?.isFile()) return parseTorrent(await fsp.readFile(target));
   if (/\.torrent$/i.test(target)) throw new UsageError(`${target}: no such .torrent file`);
-  if (/^[0-9a-fA-F]{40}$/.test(target)) return parseTorrent(await fetchTorrent(needTracker('an info-hash'), target.toLowerCase()));
+  if (/^[0-9a-fA-F]{40}$/.test(target)) return fetchMetainfo(needTracker('an info-hash'), target);
   const tracker = needTracker('a catalog name');
   const files = await fetchCatalog(tracker);
   let matches = files.filter((f) => f.path === target);
@@ -48,7 +48,7 @@ async function resolveTarget(target: string, trackers: string[]): Promise<Metain
     const which = matches.map((f) => `${f.path} (${f.infoHash})`).join(', ');
     throw new UsageError(`"${target}" matches ${matches.length} files: ${which}; use the info-hash`);
   }
-  return parseTorrent(await fetchTorrent(tracker, matches[0].infoHash));
+  return fetchMetainfo(tracker, matches[0].infoHash);
 }
 
 export async function getCommand(argv: string[]): Promise<number> {

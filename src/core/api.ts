@@ -1,14 +1,15 @@
 // The engine's public surface: what the CLI and the extension may use. Everything else under
 // src/core (storage, wire, session internals, the tracker server) is the engine's own business.
-export { Engine, type EngineOptions, type EngineEvents } from './engine';
+export { DEFAULT_MAX_CONNECTIONS, Engine, type EngineOptions, type EngineEvents } from './engine';
 export { createTorrent, magnetUri, parseMagnet, parseTorrent, MetainfoError, type Magnet, type Metainfo } from './metainfo';
 export { DEFAULT_EXCLUDES, Repository, type SharedFile } from './repository';
 export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
 export { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './session/sessionTypes';
+export { DEFAULT_PIECE_CACHE_BUDGET, DEFAULT_PIECE_CACHE_IDLE_MS } from './session/pieceCacheBudget';
 export { ExistingFileError } from './storage/placement';
 export { announceUrlOf, catalogUrlOf, TEAM_KEY_PATTERN, teamKeyOf, withoutTeamKey, withTeamKey } from './trackerClient/urls';
-export { fetchCatalog, fetchTorrent, publishTorrent } from './trackerClient/catalogClient';
+export { fetchCatalog, fetchMetainfo, fetchTorrent, publishTorrent } from './trackerClient/catalogClient';
 export { TrackerError, type TrackerErrorKind } from './trackerClient/trackerError';
 export type { PeerAddress } from './trackerClient/peers';
 export type { CatalogFileJson } from './catalogWire';

@@ -6,11 +6,13 @@ import { Logger, silentLogger } from './log';
 import { createTorrent, Metainfo } from './metainfo';
 import { Hasher } from './storage/hasher';
 import { PieceStore } from './storage/pieceStore';
+import { DEFAULT_PIECE_CACHE_BUDGET, DEFAULT_PIECE_CACHE_IDLE_MS, PieceCacheBudget } from './session/pieceCacheBudget';
 import { Throttle } from './session/throttle';
 import { TorrentSession } from './session/torrentSession';
-import { announceUrlOf } from './trackerClient/urls';
+import { announceUrlOf, teamKeyOf } from './trackerClient/urls';
 import { makePeerId } from './wire/messages';
 import { PeerConnection } from './wire/peerConnection';
+import { PendingConnections } from './wire/pendingConnections';
 
 export interface EngineOptions {
   /** address to listen on; '0.0.0.0' to be reachable from the LAN */
@@ -30,6 +32,12 @@ export interface EngineOptions {
   maxUploadRate?: number;
   /** bind outgoing connections to this address; default: `host` when that is a loopback address, so all traffic stays on it */
   localAddress?: string;
+  /** connections of all torrents together, handshakes under way included; default DEFAULT_MAX_CONNECTIONS */
+  maxConnections?: number;
+  /** bytes of piece cache for all seeded files together; default DEFAULT_PIECE_CACHE_BUDGET */
+  pieceCacheBudget?: number;
+  /** a file unread this long gives its cache back; default DEFAULT_PIECE_CACHE_IDLE_MS */
+  pieceCacheIdleMs?: number;
 }
 
 export interface DownloadOptions {
@@ -39,7 +47,8 @@ export interface DownloadOptions {
   onCheckProgress?: (done: number, total: number) => void;
 }
 
-const MAX_PENDING = 64;
+/** all torrents' connections together, as libtorrent's and Transmission's global peer limit (200) */
+export const DEFAULT_MAX_CONNECTIONS = 200;
 
 /** 127.0.0.0/8 or ::1 */
 function isLoopback(host: string): boolean {
@@ -57,14 +66,19 @@ export class Engine extends TypedEmitter<EngineEvents> {
   readonly hasher = new Hasher();
   readonly sessions = new Map<string, TorrentSession>();
   private server?: Server;
-  private readonly pending = new Set<PeerConnection>();
+  private readonly pending = new PendingConnections();
   private readonly log: Logger;
   port = 0;
   private readonly uploadThrottle?: Throttle;
+  private readonly pieceCache: PieceCacheBudget;
+  /** stores being opened (their data hashed), by info-hash: remove() and close() abort them */
+  private readonly openings = new Map<string, { abort: AbortController; done: Promise<PieceStore> }>();
+  private closing = false;
 
   constructor(readonly opts: EngineOptions = {}) {
     super();
     this.log = opts.logger ?? silentLogger;
+    this.pieceCache = new PieceCacheBudget(opts.pieceCacheBudget ?? DEFAULT_PIECE_CACHE_BUDGET, opts.pieceCacheIdleMs ?? DEFAULT_PIECE_CACHE_IDLE_MS);
     if (opts.maxUploadRate) this.uploadThrottle = new Throttle(opts.maxUploadRate);
   }
 
@@ -96,10 +110,27 @@ export class Engine extends TypedEmitter<EngineEvents> {
     return this.port;
   }
 
+  /** bytes of piece cache held for all seeded files together */
+  get cachedBytes(): number {
+    return this.pieceCache.bytes;
+  }
+
+  /** connections of every torrent, dials and handshakes under way included */
+  get connectionCount(): number {
+    let n = this.pending.size;
+    for (const s of this.sessions.values()) n += s.connectionCount;
+    return n;
+  }
+
+  private get maxConnections(): number {
+    return this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  }
+
   private accept(socket: Socket): void {
-    // connections that have not finished their handshake cost a socket each: bound them
-    if (this.pending.size >= MAX_PENDING) {
-      this.emit('rejected', `${socket.remoteAddress}:${socket.remotePort}`, 'too many connections still handshaking');
+    // at the cap, a stalled handshake (of the address with the most) makes room: refusing the
+    // newcomer instead would let a few silent sockets lock every honest peer out
+    if (this.connectionCount >= this.maxConnections && !this.pending.evictOne('crowded out by newer connections')) {
+      this.emit('rejected', `${socket.remoteAddress}:${socket.remotePort}`, 'too many connections');
       return void socket.destroy();
     }
     const conn = new PeerConnection(socket, {
@@ -107,7 +138,6 @@ export class Engine extends TypedEmitter<EngineEvents> {
       ourPeerId: this.peerId,
       resolve: (ih) => this.sessions.get(ih.toString('hex'))?.meta.pieceCount,
     });
-    this.pending.add(conn);
     conn.once('ready', (ready) => {
       this.pending.delete(conn);
       const s = this.sessions.get(ready.infoHash.toString('hex'));
@@ -125,6 +155,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
         this.log.debug(`incoming ${conn.address} closed: ${reason}`);
       }
     });
+    this.pending.add(conn);
   }
 
   private add(meta: Metainfo, store: PieceStore, catalogPath?: string): TorrentSession {
@@ -141,6 +172,8 @@ export class Engine extends TypedEmitter<EngineEvents> {
       maxBufferedBytes: this.opts.maxBufferedBytes,
       localAddress: this.localAddress,
       uploadThrottle: this.uploadThrottle,
+      pieceCacheBudget: this.pieceCache,
+      connectionRoom: () => this.maxConnections - this.connectionCount,
     });
     this.sessions.set(meta.infoHashHex, session);
     this.emit('session', session);
@@ -150,10 +183,13 @@ export class Engine extends TypedEmitter<EngineEvents> {
   /** Seeds a complete file in place (a repository file). */
   async seed(path: string, opts: { meta?: Metainfo; catalogPath?: string; verify?: boolean } = {}): Promise<TorrentSession> {
     const announce = this.trackerTiers?.[0]?.[0];
-    const meta = opts.meta ?? (await createTorrent(path, { announce, announceList: this.trackerTiers }));
+    // BEP 27: a torrent for a team's keyed tracker stays with the team (no DHT, PEX or local discovery)
+    const isPrivate = announce !== undefined && teamKeyOf(announce) !== undefined;
+    const meta = opts.meta ?? (await createTorrent(path, { announce, announceList: this.trackerTiers, private: isPrivate }));
     const existing = this.sessions.get(meta.infoHashHex);
     if (existing) return existing;
-    const store = await PieceStore.openSeed(path, meta, { hasher: this.hasher, logger: this.log, verify: opts.verify ?? false });
+    const verify = opts.verify ?? false;
+    const store = await this.opening(meta, (signal) => PieceStore.openSeed(path, meta, { hasher: this.hasher, logger: this.log, verify, signal }));
     const s = this.add(meta, store, opts.catalogPath);
     s.start();
     return s;
@@ -164,14 +200,42 @@ export class Engine extends TypedEmitter<EngineEvents> {
     const existing = this.sessions.get(meta.infoHashHex);
     if (existing) return existing;
     const { onExisting, onCheckProgress } = opts;
-    const store = await PieceStore.open({ dir, meta, hasher: this.hasher, logger: this.log, onExisting, onCheckProgress });
+    const hasher = this.hasher;
+    const store = await this.opening(meta, (signal) => PieceStore.open({ dir, meta, hasher, logger: this.log, onExisting, onCheckProgress, signal }));
     const s = this.add(meta, store, meta.name);
     s.start();
     return s;
   }
 
-  /** Stops a torrent; `discard` also deletes an unfinished download's partial data. */
+  /**
+   * Opens a store (which may hash existing data for a long time) so that remove() and close()
+   * can stop it at once: they abort its signal, and it rejects with an AbortError.
+   */
+  private async opening(meta: Metainfo, open: (signal: AbortSignal) => Promise<PieceStore>): Promise<PieceStore> {
+    const key = meta.infoHashHex;
+    if (this.closing) throw new DOMException('the engine is shutting down', 'AbortError');
+    this.openings.get(key)?.abort.abort(); // asked again: the newer request wins
+    const abort = new AbortController();
+    const done = open(abort.signal);
+    const entry = { abort, done };
+    this.openings.set(key, entry);
+    try {
+      const store = await done;
+      // removed just as the check finished: the store must not outlive the request
+      if (abort.signal.aborted) await store.close().then(() => abort.signal.throwIfAborted());
+      return store;
+    } finally {
+      if (this.openings.get(key) === entry) this.openings.delete(key);
+    }
+  }
+
+  /** Stops a torrent (or stops opening it); `discard` also deletes an unfinished download's partial data. */
   async remove(infoHashHex: string, opts: { discard?: boolean } = {}): Promise<void> {
+    const opening = this.openings.get(infoHashHex);
+    if (opening) {
+      opening.abort.abort();
+      await opening.done.catch(() => undefined);
+    }
     const s = this.sessions.get(infoHashHex);
     if (!s) return;
     this.sessions.delete(infoHashHex);
@@ -181,10 +245,12 @@ export class Engine extends TypedEmitter<EngineEvents> {
 
   /** Announces `stopped` everywhere, closes every socket; partial downloads stay for resume. */
   async close(): Promise<void> {
-    for (const c of this.pending) c.close('shutting down');
-    await Promise.allSettled([...this.sessions.keys()].map((k) => this.remove(k)));
+    this.closing = true;
+    this.pending.closeAll('shutting down');
+    const keys = new Set([...this.openings.keys(), ...this.sessions.keys()]);
+    await Promise.allSettled([...keys].map((k) => this.remove(k)));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = undefined;
-    await this.hasher.close();
+    await this.hasher.close(); // hashes still queued are rejected, the workers end
   }
 }

@@ -640,6 +640,12 @@ describe('hostile peers against a real STA engine', function () {
     const againReason = victim.reasons.get(again.address);
     console.log(`      reconnect with the banned peer id: closed (${again.how}), victim reason: ${againReason ?? 'none reported'}`);
     if (againReason !== undefined) assert.match(againReason, /banned/); // refusals inside TorrentSession.attach() are not reported yet
+    // a fresh peer id from the same IP (a new ephemeral port) is shut out by address, right after its handshake
+    const disguised = await Attacker.open(victim.port);
+    disguised.write(Buffer.concat([M.handshake(meta.infoHash, peerId()), M.bitfield(all), M.INTERESTED]));
+    assert.ok(await disguised.waitClosed(), 'a banned address got back in under a new peer id');
+    assert.equal(await victim.reasonOf(disguised.address), 'banned');
+    assert.ok(!disguised.frames.some((f) => f.id === M.Msg.Bitfield || f.id === M.Msg.Unchoke), 'the banned address was served');
     console.log(`      ${tally.cases} cases + garbage sender banned in ${Date.now() - started} ms; ${summary(tally)}`);
   });
 

@@ -135,6 +135,12 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
     }
   }
 
+  /** Piece `index` failed with several `senders`: it and they are fetched alone from now on. */
+  parole(index: number, senders: string[]): void {
+    this.picker.parole(index, senders);
+    this.epoch++;
+  }
+
   /** A banned peer's blocks in unfinished pieces are fetched again. */
   forget(id: string): void {
     this.picker.forget(id);

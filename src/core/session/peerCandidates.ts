@@ -23,6 +23,11 @@ export class PeerCandidates {
     return this.dialing.size;
   }
 
+  /** addresses known, dialled or not */
+  get size(): number {
+    return this.known.size;
+  }
+
   /** New addresses from a tracker; `seeding` skips the seeders we already finished with. */
   add(peers: PeerAddress[], seeding: boolean): void {
     for (const p of peers) {

@@ -39,6 +39,11 @@ export class PeerDialer {
     return this.candidates.dialingCount;
   }
 
+  /** addresses left to dial (now or after a backoff) */
+  get known(): number {
+    return this.candidates.size;
+  }
+
   /** Addresses from a tracker; `seeding` skips the seeders we already finished with. */
   add(peers: PeerAddress[], seeding: boolean): void {
     this.candidates.add(peers, seeding);

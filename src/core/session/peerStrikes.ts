@@ -1,15 +1,20 @@
 // Who sent data that failed a hash check, and whom that got banned: the one record of bans,
-// by peer id and by address, so a banned peer is refused however it comes back.
+// by peer id and by address, so a banned peer is refused however it comes back. Parole as in
+// libtorrent: a piece with several senders blames nobody; its senders then fetch whole pieces
+// alone, so a liar soon sends a bad piece by itself, and only that bans.
 
-/** a peer that alone sent a bad piece is banned at once; one of several, after this many */
-export const STRIKES_TO_BAN = 3;
+export interface BadPieceVerdict {
+  /** peer ids (hex) banned now: the sole sender of the piece */
+  ban: string[];
+  /** peer ids (hex) that go on parole: the senders of a piece that several peers sent */
+  parole: string[];
+}
 
 export class PeerStrikes {
-  private readonly strikes = new Map<string, number>();
-  /** peer ids (hex) and addresses ("ip:port") */
+  /** peer ids (hex), addresses ("ip:port") of peers we dialled, IPs of peers that dialled us */
   private readonly banned = new Set<string>();
 
-  /** `key` is a peer id (hex) or an address. */
+  /** `key` is a peer id (hex), an "ip:port" or an IP. */
   isBanned(key: string): boolean {
     return this.banned.has(key);
   }
@@ -19,21 +24,12 @@ export class PeerStrikes {
     if (address !== undefined) this.banned.add(address);
   }
 
-  /**
-   * A piece whose blocks came from `contributors` (peer ids) failed its check: strikes each of
-   * them and returns the ones that have now earned a ban (recorded by id).
-   */
-  badPiece(contributors: ReadonlySet<string>): string[] {
+  /** A piece whose blocks came from `contributors` (peer ids) failed its check. */
+  badPiece(contributors: ReadonlySet<string>): BadPieceVerdict {
     // a banned peer's blocks explain the failure; the others are not to blame
-    for (const id of contributors) if (this.banned.has(id)) return [];
-    const out: string[] = [];
-    for (const id of contributors) {
-      const strikes = (this.strikes.get(id) ?? 0) + (contributors.size === 1 ? STRIKES_TO_BAN : 1);
-      this.strikes.set(id, strikes);
-      if (strikes < STRIKES_TO_BAN) continue;
-      this.banned.add(id);
-      out.push(id);
-    }
-    return out;
+    for (const id of contributors) if (this.banned.has(id)) return { ban: [], parole: [] };
+    if (contributors.size > 1) return { ban: [], parole: [...contributors] };
+    for (const id of contributors) this.banned.add(id);
+    return { ban: [...contributors], parole: [] };
   }
 }

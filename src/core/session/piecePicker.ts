@@ -1,5 +1,7 @@
 // Which block to ask for next: partial pieces first, then a few random pieces, then the
-// rarest; endgame duplicates only once every missing block is already asked for.
+// rarest; endgame duplicates only once every missing block is already asked for. Parole
+// (libtorrent's): after a piece fails with several senders, its senders and that piece are
+// fetched only alone, so the next failure names one peer.
 import type { Bitfield } from '../bitfield';
 import { BLOCK_SIZE, blockCount, blockIndex, blockLength, BlockRequest, PieceGeometry, pieceSize } from '../pieces';
 
@@ -27,6 +29,8 @@ class ActivePiece implements CompletePiece {
   readonly from: (string | undefined)[];
   /** the peer this piece is being fetched from; others join it only when they must */
   owner?: string;
+  /** fetched from its owner alone (parole): nobody helps or duplicates, a new owner starts it over */
+  exclusive = false;
 
   constructor(readonly index: number, readonly size: number, readonly buf: Buffer) {
     this.blocks = blockCount(size);
@@ -47,6 +51,10 @@ export class PiecePicker {
   private readonly active = new Map<number, ActivePiece>();
   /** complete pieces waiting for their hash check and write */
   private readonly verifying = new Set<number>();
+  /** peers on parole: they fetch whole pieces alone */
+  private readonly paroled = new Set<string>();
+  /** pieces that failed with several senders: fetched again from one peer */
+  private readonly alone = new Set<number>();
 
   constructor(private readonly meta: PieceGeometry, private readonly have: Bitfield, private readonly allocate: (size: number) => Buffer) {
     this.availability = new Uint16Array(meta.pieceCount);
@@ -78,10 +86,12 @@ export class PiecePicker {
    */
   next(peer: Bitfield, n: number, canStart: () => boolean, alreadyAsked: (index: number, begin: number) => boolean, who = ''): BlockRequest[] {
     const out: BlockRequest[] = [];
+    const paroled = this.paroled.size > 0 && this.paroled.has(who);
     // 1. finish what is started: our own pieces, and pieces nobody is fetching any more
     for (const p of this.active.values()) {
       if (out.length >= n) return out;
       if (p.free === 0 || (p.owner !== undefined && p.owner !== who) || !peer.has(p.index)) continue;
+      if (p.owner !== who && (paroled || p.exclusive)) this.startOver(p, who);
       p.owner = who;
       this.take(p, n, out, 0, alreadyAsked);
     }
@@ -92,22 +102,47 @@ export class PiecePicker {
       const size = pieceSize(this.meta, index);
       const p = new ActivePiece(index, size, this.allocate(size));
       p.owner = who;
+      p.exclusive = paroled || this.alone.delete(index);
       this.active.set(index, p);
       this.take(p, n, out, 0, alreadyAsked);
     }
+    if (paroled) return out;
     // 3. out of new pieces (or memory): help with other peers' pieces
     for (const p of this.active.values()) {
       if (out.length >= n) break;
-      if (p.free > 0 && peer.has(p.index)) this.take(p, n, out, 0, alreadyAsked);
+      if (p.free > 0 && !p.exclusive && peer.has(p.index)) this.take(p, n, out, 0, alreadyAsked);
     }
     // 4. endgame: everything is asked for; ask again where a block is still pending
     if (out.length === 0 && this.inEndgame()) {
       for (const p of this.active.values()) {
         if (out.length >= n) break;
-        if (peer.has(p.index)) this.take(p, n, out, ENDGAME_DUPLICATES - 1, alreadyAsked);
+        if (!p.exclusive && peer.has(p.index)) this.take(p, n, out, ENDGAME_DUPLICATES - 1, alreadyAsked);
       }
     }
     return out;
+  }
+
+  /**
+   * Piece `index` failed its check with several `senders`: they go on parole, and the piece is
+   * fetched again from one peer, so whoever sent it wrong next time is its only sender.
+   */
+  parole(index: number, senders: Iterable<string>): void {
+    for (const who of senders) this.paroled.add(who);
+    this.alone.add(index);
+  }
+
+  /** An exclusive piece changes hands: blocks from anyone but `who` are fetched again. */
+  private startOver(p: ActivePiece, who: string): void {
+    p.exclusive = true;
+    for (let b = 0; b < p.blocks; b++) if (p.received[b] && p.from[b] !== who) this.drop(p, b);
+  }
+
+  /** Block `b` of `p` counts as never received. */
+  private drop(p: ActivePiece, b: number): void {
+    p.from[b] = undefined;
+    p.received[b] = 0;
+    p.receivedCount--;
+    if (p.pending[b] === 0) p.free++;
   }
 
   private take(p: ActivePiece, n: number, out: BlockRequest[], maxPending: number, alreadyAsked: (index: number, begin: number) => boolean): void {
@@ -193,10 +228,7 @@ export class PiecePicker {
     for (const p of this.active.values()) {
       for (let b = 0; b < p.blocks; b++) {
         if (p.from[b] !== peer) continue;
-        p.from[b] = undefined;
-        p.received[b] = 0;
-        p.receivedCount--;
-        if (p.pending[b] === 0) p.free++;
+        this.drop(p, b);
         p.owner = undefined;
       }
     }

@@ -2,6 +2,7 @@
 import type { Logger } from '../log';
 import type { Metainfo } from '../metainfo';
 import type { PieceStore } from '../storage/pieceStore';
+import type { PieceCacheBudget } from './pieceCacheBudget';
 import type { Throttle } from './throttle';
 
 export type SessionState = 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopped' | 'failed';
@@ -77,6 +78,10 @@ export interface SessionOptions {
   localAddress?: string;
   /** shared upload rate limit */
   uploadThrottle?: Throttle;
+  /** the engine's one piece-cache budget; default: a budget of this session's own */
+  pieceCacheBudget?: PieceCacheBudget;
+  /** connections the engine may still open for all its torrents together; dials stop at 0 */
+  connectionRoom?: () => number;
 }
 
 /** "-ST0100-…" → "ST 0100"; other styles as printable text. */

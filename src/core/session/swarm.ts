@@ -7,6 +7,7 @@ import type { Metainfo } from '../metainfo';
 import type { PieceStore } from '../storage/pieceStore';
 import type { PeerAddress } from '../trackerClient/peers';
 import type { ReadyConnection } from '../wire/peerConnection';
+import { hostOf } from '../wire/peerIo';
 import { Choker } from './choker';
 import type { Downloader } from './downloader';
 import { PeerDialer } from './peerDialer';
@@ -31,6 +32,8 @@ export interface SwarmOptions {
   log: Logger;
   /** true while downloading or seeding: otherwise connections are refused */
   active: () => boolean;
+  /** connections the engine may still open, for all torrents together */
+  room?: () => number;
   downloader: Downloader;
   uploader: Uploader;
 }
@@ -51,7 +54,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       localAddress: o.localAddress,
       log: o.log,
       active: o.active,
-      isBanned: (address) => this.strikes.isBanned(address),
+      isBanned: (address) => this.strikes.isBanned(address) || this.strikes.isBanned(hostOf(address)),
       isConnected: (address) => this.dialedTo(address),
       attach: (conn) => this.attach(conn),
     });
@@ -68,8 +71,16 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.dialMore();
   }
 
+  /** connected peers and dials in flight */
+  get connectionCount(): number {
+    return this.peers.size + this.dialer.dialing;
+  }
+
   dialMore(): void {
-    if (this.o.active()) this.dialer.dial(this.o.maxPeers - this.peers.size - this.dialer.dialing);
+    // most seeded files have nobody to dial: skip them before asking the engine (a sum over every torrent)
+    if (!this.o.active() || this.dialer.known === 0) return;
+    const room = this.o.maxPeers - this.connectionCount;
+    if (room > 0) this.dialer.dial(this.o.room ? Math.min(room, this.o.room()) : room);
   }
 
   private dialedTo(address: string): boolean {
@@ -98,7 +109,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   private refusal(conn: ReadyConnection, id: string): string | undefined {
     if (!this.o.active()) return 'torrent is not active';
-    if (this.strikes.isBanned(id) || this.strikes.isBanned(conn.address)) return 'banned';
+    if (this.strikes.isBanned(id) || this.strikes.isBanned(conn.address) || this.strikes.isBanned(hostOf(conn.address))) return 'banned';
     if (this.peers.size >= this.o.maxPeers) return 'too many peers';
     return undefined;
   }
@@ -114,15 +125,20 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.o.downloader.fillAll();
   }
 
-  /** Piece `index` from `contributors` (peer ids) failed its check: strikes, and bans for those who earned one. */
+  /** Piece `index` from `contributors` (peer ids) failed its check: its sole sender is banned; several go on parole. */
   badPiece(index: number, contributors: Set<string>): void {
-    this.o.log.warn(`piece ${index} failed its SHA-1 check (from ${contributors.size} peer${contributors.size === 1 ? '' : 's'})`);
+    const { ban, parole } = this.strikes.badPiece(contributors);
+    const from = `from ${contributors.size} peer${contributors.size === 1 ? '' : 's'}`;
+    const then = parole.length > 0 ? '; fetching it again from one peer before blaming anyone' : '';
+    this.o.log.warn(`piece ${index} failed its SHA-1 check (${from})${then}`);
+    if (parole.length > 0) this.o.downloader.parole(index, parole);
     const reason = `sent data that failed the hash check of piece ${index}`;
-    for (const id of this.strikes.badPiece(contributors)) {
+    for (const id of ban) {
       this.o.downloader.forget(id);
       for (const conn of this.peers) {
         if (conn.peerId.toString('hex') !== id) continue;
-        this.strikes.ban(id, conn.address);
+        // an incoming peer's port is ephemeral: it is kept out by its IP; a dialled one by the address it listens on
+        this.strikes.ban(id, conn.outgoing ? conn.address : hostOf(conn.address));
         this.emit('peerBanned', conn.address, reason);
         this.o.log.warn(`banned ${conn.address}: ${reason}`);
         conn.close(`banned: ${reason}`);

@@ -44,7 +44,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.store = store;
     this.log = opts.logger ?? silentLogger;
     const state = () => this.state;
-    this.uploader = new Uploader(meta, store, opts.uploadThrottle, (m) => this.emit('warning', m));
+    this.uploader = new Uploader(meta, store, opts.uploadThrottle, (m) => this.emit('warning', m), opts.pieceCacheBudget);
     this.downloader = new Downloader({ meta, store, maxBufferedBytes: opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, state });
     const { uploader, downloader } = this;
     this.swarm = new Swarm({
@@ -55,6 +55,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
       uploadSlots: opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS,
       active: () => this.active,
+      room: opts.connectionRoom,
     });
     this.report = new SessionReport({ meta, store, state, peers: this.swarm.connections, downloader, uploader });
     this.downloader.on('badPiece', (index, contributors) => this.swarm.badPiece(index, contributors));
@@ -80,6 +81,11 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   /** bytes each peer gave us, by peer id (hex), kept after it leaves */
   get contributions(): ReadonlyMap<string, number> {
     return this.downloader.contributions;
+  }
+
+  /** connected peers and dials in flight */
+  get connectionCount(): number {
+    return this.swarm.connectionCount;
   }
 
   private get active(): boolean {

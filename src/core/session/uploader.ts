@@ -5,6 +5,7 @@ import { BlockRequest, PieceGeometry, pieceSize } from '../pieces';
 import type { PieceStore } from '../storage/pieceStore';
 import type { ReadyConnection } from '../wire/peerConnection';
 import { PieceCache } from './pieceCache';
+import type { PieceCacheBudget } from './pieceCacheBudget';
 import { RateMeter } from './rate';
 import type { Throttle } from './throttle';
 
@@ -33,9 +34,10 @@ export class Uploader {
     store: Pick<PieceStore, 'have' | 'readBlock'>,
     private readonly throttle: Throttle | undefined,
     private readonly warn: (message: string) => void,
+    cacheBudget?: PieceCacheBudget,
   ) {
     this.have = store.have;
-    this.cache = new PieceCache(meta, (i, begin, length) => store.readBlock(i, begin, length));
+    this.cache = new PieceCache(meta, (i, begin, length) => store.readBlock(i, begin, length), cacheBudget);
   }
 
   /** Serves this peer's requests from now on. */

@@ -36,7 +36,15 @@ export class PartialFile {
    * Opens (or creates) the partial file of `meta` in `dir`. Its resume data is trusted only while
    * the file's size and mtime match it; otherwise the file is rechecked and the result saved.
    */
-  static async open(dir: string, meta: Metainfo, hasher: Hasher, log: Logger, onCheckProgress?: (checked: number, total: number) => void) {
+  static async open(
+    dir: string,
+    meta: Metainfo,
+    hasher: Hasher,
+    log: Logger,
+    onCheckProgress?: (checked: number, total: number) => void,
+    signal?: AbortSignal,
+  ) {
+    signal?.throwIfAborted();
     const sta = path.join(dir, STA_DIR);
     await fsp.mkdir(sta, { recursive: true });
     if (!(await fsp.lstat(sta)).isDirectory()) throw new Error(`${sta} is not a directory (a symlink or file is in the way)`);
@@ -50,7 +58,7 @@ export class PartialFile {
       if (st.size !== meta.length) await handle.truncate(meta.length); // sparse: no blocks until written
       if (!have) {
         log.info(`${partPath}: resume data missing or stale; rechecking the partial file`);
-        have = await checkPieces(handle, meta, hasher, onCheckProgress);
+        have = await checkPieces(handle, meta, hasher, onCheckProgress, signal);
         log.info(`${partPath}: recheck found ${have.count} of ${meta.pieceCount} pieces`);
       }
       const partial = new PartialFile(dir, meta, handle, have, log);

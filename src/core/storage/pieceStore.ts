@@ -21,6 +21,8 @@ export interface PieceStoreOptions {
   hasher?: Hasher;
   logger?: Logger;
   onCheckProgress?: (checkedBytes: number, total: number) => void;
+  /** stops the hash check of existing data at once (AbortError): the torrent was stopped or removed */
+  signal?: AbortSignal;
 }
 
 export interface SeedOptions {
@@ -29,6 +31,8 @@ export interface SeedOptions {
   /** false trusts the file (e.g. just hashed by createTorrent); default true */
   verify?: boolean;
   onCheckProgress?: (checkedBytes: number, total: number) => void;
+  /** stops the verification at once (AbortError) */
+  signal?: AbortSignal;
 }
 
 interface StoreParts {
@@ -70,16 +74,17 @@ export class PieceStore {
 
   /** Downloads (or resumes downloading) `meta` into `opts.dir`. */
   static async open(opts: PieceStoreOptions): Promise<PieceStore> {
-    const { meta } = opts;
+    const { meta, signal } = opts;
+    signal?.throwIfAborted();
     const log = opts.logger ?? silentLogger;
     const dir = await fsp.realpath(opts.dir);
     if (!(await fsp.stat(dir)).isDirectory()) throw new Error(`download folder ${dir} is not a directory`);
     const hasher = opts.hasher ?? new Hasher();
     const common = { meta, hasher, ownsHasher: !opts.hasher, log };
     try {
-      const place = await findPlace(dir, meta, { onExisting: opts.onExisting, hasher, log, onCheckProgress: opts.onCheckProgress });
+      const place = await findPlace(dir, meta, { onExisting: opts.onExisting, hasher, log, onCheckProgress: opts.onCheckProgress, signal });
       if (place.existing) return new PieceStore({ ...common, target: place.target, ...place.existing });
-      const partial = await PartialFile.open(dir, meta, hasher, log, opts.onCheckProgress);
+      const partial = await PartialFile.open(dir, meta, hasher, log, opts.onCheckProgress, signal);
       return new PieceStore({ ...common, target: place.target, partial, handle: partial.handle, have: partial.have });
     } catch (e) {
       if (!opts.hasher) await hasher.close();
@@ -90,6 +95,7 @@ export class PieceStore {
   /** Serves an existing complete file (a repository share); `verify` hashes it first (default). */
   static async openSeed(filePath: string, meta: Metainfo, opts: SeedOptions = {}): Promise<PieceStore> {
     const target = path.resolve(filePath);
+    opts.signal?.throwIfAborted();
     const handle = await fsp.open(target, 'r');
     const hasher = opts.hasher ?? new Hasher();
     try {
@@ -98,7 +104,7 @@ export class PieceStore {
       if (st.size !== meta.length) throw new Error(`${target} is ${st.size} bytes; the torrent ${meta.name} says ${meta.length}`);
       let have = new Bitfield(meta.pieceCount);
       if (opts.verify === false) have.setAll();
-      else have = await checkPieces(handle, meta, hasher, opts.onCheckProgress);
+      else have = await checkPieces(handle, meta, hasher, opts.onCheckProgress, opts.signal);
       if (!have.complete) {
         throw new Error(`${target} does not match the torrent ${meta.name}: ${meta.pieceCount - have.count} of ${meta.pieceCount} pieces differ`);
       }

@@ -1,5 +1,6 @@
 // Where a download's file goes: a safe name inside the folder and never over another file — refused,
-// or written beside it as "name (n).ext"; recognised if already there; linked into place at the end.
+// or written beside it as "name (n).ext"; recognised if already there; linked into place at the end
+// (moved onto a reservation of ours where the file system has no hard links).
 import { constants as C, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -25,6 +26,8 @@ export interface PlaceOptions {
   hasher: Hasher;
   log: Logger;
   onCheckProgress?: (checkedBytes: number, total: number) => void;
+  /** stops checking a file already at the target */
+  signal?: AbortSignal;
 }
 
 export interface Place {
@@ -77,7 +80,7 @@ async function* candidates(dir: string, name: string, skipUnsafeName: boolean): 
 /** The file at `file`, opened read-only, if it holds every piece of `meta`. */
 async function completeFileAt(file: string, meta: Metainfo, opts: PlaceOptions): Promise<Place['existing']> {
   const handle = await fsp.open(file, C.O_RDONLY | C.O_NOFOLLOW);
-  const have = await checkPieces(handle, meta, opts.hasher, opts.onCheckProgress).catch(async (e) => (await handle.close(), Promise.reject(e)));
+  const have = await checkPieces(handle, meta, opts.hasher, opts.onCheckProgress, opts.signal).catch(async (e) => (await handle.close(), Promise.reject(e)));
   if (!have.complete) {
     await handle.close();
     return undefined;
@@ -85,6 +88,9 @@ async function completeFileAt(file: string, meta: Metainfo, opts: PlaceOptions):
   opts.log.info(`${file} already holds ${meta.name}; nothing to download`);
   return { handle, have };
 }
+
+/** what link() fails with where a file system has no hard links (FAT, exFAT, some network shares and FUSE mounts) */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
 
 /** Links `from` at `to` without ever replacing a file there; false if `to` is taken. */
 async function linkNoClobber(from: string, to: string): Promise<boolean> {
@@ -94,10 +100,32 @@ async function linkNoClobber(from: string, to: string): Promise<boolean> {
     return true;
   } catch (e) {
     if (isErr(e, 'EEXIST')) return false;
-    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
   }
-  // No hard links on this file system (FAT, some network shares): check, then rename.
-  if (await fsp.lstat(to).then(() => true, (e) => (isErr(e, 'ENOENT') ? false : Promise.reject(e)))) return false;
-  await fsp.rename(from, to);
+  return moveOntoReservation(from, to);
+}
+
+/**
+ * No hard links: reserve `to` with an exclusive create, then rename `from` onto that reservation,
+ * the one name rename may replace because we made it. A reservation someone wrote into or swapped
+ * meanwhile is theirs: it is left alone and the caller tries the next name.
+ */
+async function moveOntoReservation(from: string, to: string): Promise<boolean> {
+  let mine;
+  try {
+    const reservation = await fsp.open(to, 'wx'); // O_CREAT | O_EXCL: fails on any file or symlink already there
+    mine = await reservation.stat().finally(() => reservation.close()); // closed first: Windows cannot rename onto an open file
+  } catch (e) {
+    if (isErr(e, 'EEXIST')) return false;
+    throw e;
+  }
+  const now = await fsp.lstat(to).catch(() => undefined);
+  if (!now || now.ino !== mine.ino || now.dev !== mine.dev || now.size !== 0) return false;
+  try {
+    await fsp.rename(from, to);
+  } catch (e) {
+    await fsp.unlink(to).catch(() => undefined); // our empty reservation, not a file of anyone's
+    throw e;
+  }
   return true;
 }

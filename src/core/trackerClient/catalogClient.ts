@@ -1,6 +1,7 @@
-// STA's catalog as a peer uses it: list the published files, fetch a .torrent, publish one.
+// STA's catalog as a peer uses it: list the published files, fetch a .torrent (checked against
+// the info-hash asked for), publish one.
 import { CatalogErrorJson, CatalogFileJson, CatalogListJson, PUBLISH_PATH_PARAM, TORRENT_CONTENT_TYPE } from '../catalogWire';
-import { MAX_TORRENT_BYTES } from '../metainfo';
+import { MAX_TORRENT_BYTES, Metainfo, parseTorrent } from '../metainfo';
 import { httpFetch } from './httpFetch';
 import { TrackerError } from './trackerError';
 import { catalogUrlOf, torrentUrlOf } from './urls';
@@ -29,6 +30,26 @@ export async function fetchTorrent(trackerUrl: string, infoHashHex: string, time
   const res = await httpFetch(url, { timeoutMs, maxBytes: MAX_TORRENT_BYTES });
   if (res.status !== 200) throw new TrackerError('http', `no .torrent for ${infoHashHex} at ${url} (HTTP ${res.status})`, res.status);
   return res.body;
+}
+
+/**
+ * The .torrent of `infoHashHex`, parsed, and only if its info dictionary hashes to that info-hash:
+ * a tracker (or anyone between) cannot hand us another file under the name we asked for.
+ */
+export async function fetchMetainfo(trackerUrl: string, infoHashHex: string): Promise<Metainfo> {
+  if (!/^[0-9a-fA-F]{40}$/.test(infoHashHex)) throw new TrackerError('badUrl', `${JSON.stringify(infoHashHex)} is not a 40-digit hex info-hash`);
+  const wanted = infoHashHex.toLowerCase();
+  const body = await fetchTorrent(trackerUrl, wanted);
+  let meta: Metainfo;
+  try {
+    meta = parseTorrent(body);
+  } catch (e) {
+    throw new TrackerError('malformed', `the catalog's answer for ${wanted} is not a valid .torrent: ${(e as Error).message}`);
+  }
+  if (meta.infoHashHex !== wanted) {
+    throw new TrackerError('malformed', `the .torrent the catalog sent for ${wanted} hashes to ${meta.infoHashHex}, not ${wanted}: refused`);
+  }
+  return meta;
 }
 
 export async function publishTorrent(trackerUrl: string, torrent: Buffer, path: string, timeoutMs?: number): Promise<CatalogFileJson> {

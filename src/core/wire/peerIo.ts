@@ -10,6 +10,12 @@ export interface PeerIoHandlers {
   drain(): void;
 }
 
+/** The IP of an "ip:port" peer address (IPv6 keeps its colons): incoming peers' ports are ephemeral, their IP is not. */
+export function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon < 0 ? address : address.slice(0, colon);
+}
+
 /** bytes read before letting the event loop breathe */
 const BURST_BYTES = 512 * 1024;
 

@@ -1,13 +1,16 @@
-// PieceCache: one read per stretch of a piece, LRU eviction, unaligned requests read as asked.
+// PieceCache: one read per stretch of a piece, LRU eviction across every cache sharing one budget,
+// idle caches emptied, unaligned requests read as asked.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { BLOCK_SIZE, PieceGeometry } from '../../../../src/core/pieces';
 import { PieceCache } from '../../../../src/core/session/pieceCache';
+import { PieceCacheBudget } from '../../../../src/core/session/pieceCacheBudget';
+import { sleep } from '../../../helpers/wait';
 
 const CHUNK = 256 * 1024;
 const meta: PieceGeometry = { length: 3 * 2 * CHUNK - 5000, pieceLength: 2 * CHUNK, pieceCount: 3 };
 
-function setup(maxChunks?: number) {
+function setup(budget = new PieceCacheBudget()) {
   const content = randomBytes(meta.length);
   const reads: string[] = [];
   const read = async (index: number, begin: number, length: number) => {
@@ -15,7 +18,7 @@ function setup(maxChunks?: number) {
     const at = index * meta.pieceLength + begin;
     return content.subarray(at, at + length);
   };
-  const cache = new PieceCache(meta, read, maxChunks);
+  const cache = new PieceCache(meta, read, budget);
   const bytes = (index: number, begin: number, length: number) => content.subarray(index * meta.pieceLength + begin, index * meta.pieceLength + begin + length);
   return { cache, reads, bytes };
 }
@@ -42,7 +45,7 @@ describe('PieceCache', () => {
   });
 
   it('keeps the most recently used stretches', async () => {
-    const { cache, reads } = setup(2);
+    const { cache, reads } = setup(new PieceCacheBudget(2 * CHUNK));
     const at = (index: number) => ({ index, begin: 0, length: BLOCK_SIZE });
     await cache.block(at(0));
     await cache.block(at(1));
@@ -52,5 +55,39 @@ describe('PieceCache', () => {
     assert.equal(reads.length, 3);
     cache.clear();
     assert.equal(cache.peek(at(0)), undefined);
+  });
+
+  it('many caches share one budget: the least recently used stretch anywhere goes, the total never passes the budget', async () => {
+    const budget = new PieceCacheBudget(3 * CHUNK);
+    const caches = Array.from({ length: 10 }, () => setup(budget));
+    const at = (index: number) => ({ index, begin: 0, length: BLOCK_SIZE });
+    for (const [k, { cache }] of caches.entries()) {
+      await cache.block(at(k % 3));
+      await cache.block(at((k + 1) % 3));
+      assert.ok(budget.bytes <= 3 * CHUNK, `${budget.bytes} bytes cached`);
+    }
+    assert.equal(budget.bytes, 3 * CHUNK);
+    const last = caches[9].cache;
+    assert.ok(last.peek(at(0)) && last.peek(at(1)), 'the newest stretches are kept');
+    assert.equal(caches[0].cache.peek(at(0)), undefined, 'the oldest are gone');
+    for (const { cache } of caches) cache.clear();
+    assert.equal(budget.bytes, 0);
+  });
+
+  it('a cache nobody reads gives its memory back after the idle time; one still read keeps it', async () => {
+    const budget = new PieceCacheBudget(16 * CHUNK, 200);
+    const idle = setup(budget);
+    const busy = setup(budget);
+    const at = (index: number) => ({ index, begin: 0, length: BLOCK_SIZE });
+    await idle.cache.block(at(0));
+    await busy.cache.block(at(1));
+    for (let t = 0; t < 8; t++) {
+      await sleep(50);
+      assert.ok(busy.cache.peek(at(1)), 'a cache in use keeps its stretch');
+    }
+    assert.equal(idle.cache.peek(at(0)), undefined, 'the idle cache was emptied');
+    assert.equal(budget.bytes, CHUNK);
+    await sleep(400);
+    assert.equal(budget.bytes, 0, 'and the busy one once it fell idle too');
   });
 });

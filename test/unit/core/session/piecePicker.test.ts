@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Bitfield } from '../../../../src/core/bitfield';
-import { BLOCK_SIZE, PieceGeometry } from '../../../../src/core/pieces';
+import { BLOCK_SIZE, BlockRequest, PieceGeometry } from '../../../../src/core/pieces';
 import { PiecePicker } from '../../../../src/core/session/piecePicker';
 
 const PL = 4 * BLOCK_SIZE;
@@ -102,5 +102,49 @@ describe('PiecePicker', () => {
     // a third peer may still double the one block the second peer had already asked for
     assert.deepEqual(p.next(peer, 10, () => true, never).map((r) => r.begin), [0]);
     assert.deepEqual(p.next(peer, 10, () => true, never), [], 'at most two requests per block');
+  });
+
+  it('parole: a piece that failed with several senders is fetched again from one peer; a paroled peer fetches only whole pieces alone', () => {
+    const p = new PiecePicker(meta(3), new Bitfield(3), (n) => Buffer.alloc(n));
+    const peer = all(3);
+    const asked = new Map<string, BlockRequest[]>();
+    const ask = (who: string, n: number, canStart: boolean) => {
+      const mine = asked.get(who) ?? [];
+      const reqs = p.next(peer, n, () => canStart, (i, b) => mine.some((r) => r.index === i && r.begin === b), who);
+      asked.set(who, [...mine, ...reqs]);
+      return reqs;
+    };
+    const pieces = (who: string) => [...new Set((asked.get(who) ?? []).map((r) => r.index))];
+    p.parole(1, ['liar', 'honest']);
+    ask('liar', 4, true);
+    ask('honest', 4, true);
+    ask('bystander', 4, true);
+    // every block is asked for now: endgame, and no memory for new pieces
+    assert.equal(p.inEndgame(), true);
+    assert.deepEqual(ask('liar', 16, false), [], 'a paroled peer neither helps nor duplicates');
+    assert.deepEqual(ask('honest', 16, false), []);
+    ask('bystander', 16, false);
+    ask('late', 16, false);
+    assert.equal(pieces('liar').length, 1);
+    assert.equal(pieces('honest').length, 1);
+    const fetchers = ['liar', 'honest', 'bystander', 'late'].filter((who) => pieces(who).includes(1));
+    assert.equal(fetchers.length, 1, `piece 1 was asked of ${fetchers}`);
+    for (const index of [...pieces('liar'), ...pieces('honest')]) assert.ok(!pieces('late').includes(index), 'nobody joins a paroled peer\'s piece');
+  });
+
+  it('parole: a paroled peer taking over a piece drops the blocks others sent to it, so a failure has one sender', () => {
+    const p = new PiecePicker(meta(1), new Bitfield(1), (n) => Buffer.alloc(n));
+    const peer = all(1);
+    const [first] = p.next(peer, 1, () => true, never, 'a');
+    assert.equal(p.block(first.index, first.begin, Buffer.alloc(BLOCK_SIZE, 1), BLOCK_SIZE, 'a'), undefined);
+    const rest = p.next(peer, 3, () => true, never, 'a');
+    for (const r of rest) p.release(r.index, r.begin); // a choked us: its piece is up for grabs
+    p.parole(5, ['b']);
+    const reqs = p.next(peer, 4, () => true, never, 'b');
+    assert.deepEqual(reqs.map((r) => r.begin), [0, BLOCK_SIZE, 2 * BLOCK_SIZE, 3 * BLOCK_SIZE], 'all four blocks, a\'s one again too');
+    let done;
+    for (const r of reqs) done = p.block(r.index, r.begin, Buffer.alloc(r.length, 2), r.length, 'b');
+    assert.ok(done && done !== 'dup');
+    assert.deepEqual([...done.contributors], ['b']);
   });
 });

@@ -1,5 +1,6 @@
 // Swarm: whom it admits, and how a peer that sent a bad piece is banned and kept out.
 import assert from 'node:assert/strict';
+import { createServer, Server } from 'node:net';
 import { Bitfield } from '../../../../src/core/bitfield';
 import { silentLogger } from '../../../../src/core/log';
 import { PieceGeometry } from '../../../../src/core/pieces';
@@ -7,6 +8,7 @@ import { Downloader } from '../../../../src/core/session/downloader';
 import { Swarm } from '../../../../src/core/session/swarm';
 import { Uploader } from '../../../../src/core/session/uploader';
 import type { ReadyConnection } from '../../../../src/core/wire/peerConnection';
+import { sleep } from '../../../helpers/wait';
 import { FakeConnection } from './fakeConnection';
 
 const meta: PieceGeometry & { infoHash: Buffer } = { length: 4 * 16384, pieceLength: 16384, pieceCount: 4, infoHash: Buffer.alloc(20) };
@@ -34,8 +36,8 @@ function setup(opts: { maxPeers?: number; active?: boolean } = {}) {
   swarm.on('peerAdded', (a) => events.push(`added ${a}`));
   swarm.on('peerRemoved', (a, reason) => events.push(`removed ${a}: ${reason}`));
   swarm.on('peerBanned', (a, reason) => events.push(`banned ${a}: ${reason}`));
-  const peer = (address: string, peerId?: Buffer) => {
-    const conn = new FakeConnection(4, address);
+  const peer = (address: string, peerId?: Buffer, outgoing = false) => {
+    const conn = new FakeConnection(4, address, outgoing);
     if (peerId) conn.peerId = peerId;
     return conn;
   };
@@ -81,5 +83,45 @@ describe('Swarm', () => {
     const sameAddress = peer('10.0.0.9:1');
     assert.deepEqual([attach(sameId), attach(sameAddress)], [false, false]);
     assert.deepEqual([sameId.closeReason, sameAddress.closeReason], ['banned', 'banned']);
+  });
+
+  it('bans an incoming liar by IP: back from a new port with a new peer id it is refused, and its IP is never dialled', async () => {
+    const { swarm, events, peer, attach } = setup();
+    const liar = peer('127.0.0.9:50001');
+    attach(liar);
+    swarm.badPiece(1, new Set([liar.peerId.toString('hex')]));
+    assert.equal(liar.closeReason, 'banned: sent data that failed the hash check of piece 1');
+    const back = peer('127.0.0.9:50002');
+    assert.equal(attach(back), false);
+    assert.equal(back.closeReason, 'banned');
+    assert.equal(attach(peer('127.0.0.10:50003')), true, 'another address is not affected');
+    // candidates: the banned IP's listening port is skipped, another address is dialled
+    const dialled: string[] = [];
+    const servers: Server[] = [];
+    try {
+      const ports: number[] = [];
+      for (const ip of ['127.0.0.9', '127.0.0.11']) {
+        const server = createServer((s) => (dialled.push(ip), s.destroy()));
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(0, ip, resolve));
+        ports.push((server.address() as { port: number }).port);
+      }
+      swarm.addCandidates([{ ip: '127.0.0.9', port: ports[0] }, { ip: '127.0.0.11', port: ports[1] }]);
+      await sleep(300);
+      assert.deepEqual(dialled, ['127.0.0.11']);
+    } finally {
+      swarm.stop('test over');
+      for (const server of servers) server.close();
+    }
+    assert.ok(events.includes('banned 127.0.0.9:50001: sent data that failed the hash check of piece 1'));
+  });
+
+  it('a dialled liar is banned by the address it listens on: other peers on its IP (other ports) are still admitted', () => {
+    const { swarm, peer, attach } = setup();
+    const liar = peer('127.0.0.1:6881', undefined, true);
+    attach(liar);
+    swarm.badPiece(0, new Set([liar.peerId.toString('hex')]));
+    assert.equal(attach(peer('127.0.0.1:6881', undefined, true)), false);
+    assert.equal(attach(peer('127.0.0.1:6882', undefined, true)), true);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
+import { constants as C, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../../src/core/log';
@@ -145,6 +145,67 @@ describe('placement', () => {
       await assert.rejects(placeFinal(part, dir, name, join(dir, name)), (e: unknown) => e instanceof ExistingFileError && e.path === join(dir, name));
       assert.deepEqual(await fsp.readFile(part), t.data);
       assert.equal(await fsp.readFile(join(dir, name), 'utf8'), 'mine');
+    });
+
+    describe('on a file system without hard links (FAT, exFAT, some network shares)', () => {
+      const real = { link: fsp.link, rename: fsp.rename, open: fsp.open };
+      afterEach(() => Object.assign(fsp, real));
+      const failLink = (code: string) => {
+        fsp.link = async () => {
+          throw Object.assign(new Error(`${code}: link not supported`), { code });
+        };
+      };
+
+      for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']) {
+        it(`link failing with ${code}: the file is moved to its name all the same`, async () => {
+          failLink(code);
+          assert.equal(await placeFinal(part, dir, 'video.bin', join(dir, 'video.bin')), join(dir, 'video.bin'));
+          assert.deepEqual(await fsp.readFile(join(dir, 'video.bin')), t.data);
+          assert.deepEqual(await fsp.readdir(dir), ['video.bin']);
+        });
+      }
+
+      it('another program creating the name (exclusively) just before the move keeps its file; ours goes beside it', async () => {
+        failLink('EPERM');
+        let created = 0;
+        // a racing writer: whenever a name looks free to it right before our move, it takes it
+        fsp.rename = async (from, to) => {
+          await fsp.writeFile(to, 'theirs', { flag: 'wx' }).then(() => created++, () => undefined);
+          return real.rename(from, to);
+        };
+        const final = await placeFinal(part, dir, 'video.bin', join(dir, 'video.bin'));
+        fsp.rename = real.rename;
+        if (created > 0) assert.equal(await fsp.readFile(join(dir, 'video.bin'), 'utf8'), 'theirs', 'their file was replaced');
+        assert.deepEqual(await fsp.readFile(final), t.data);
+        assert.ok(!(await fsp.readdir(dir)).includes('download.part'));
+      });
+
+      it('a file saved (without O_EXCL) into our reservation before the move is left alone; ours goes to the next name', async () => {
+        failLink('ENOTSUP');
+        // a careless writer saves its file under the name right after we reserved it (once)
+        let saved = false;
+        fsp.open = (async (path: string, flags: string | number, mode?: number) => {
+          const handle = await real.open(path, flags, mode);
+          if (flags === 'wx' && !saved) await fsp.writeFile(path, 'saved meanwhile').then(() => (saved = true));
+          return handle;
+        }) as typeof fsp.open;
+        const final = await placeFinal(part, dir, 'video.bin', join(dir, 'video.bin'));
+        fsp.open = real.open;
+        assert.equal(await fsp.readFile(join(dir, 'video.bin'), 'utf8'), 'saved meanwhile');
+        assert.equal(final, join(dir, 'video (1).bin'));
+        assert.deepEqual(await fsp.readFile(final), t.data);
+      });
+
+      it('never leaves an empty reservation behind when the move fails', async () => {
+        failLink('EPERM');
+        fsp.rename = async () => {
+          throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+        };
+        await assert.rejects(placeFinal(part, dir, 'video.bin', join(dir, 'video.bin')), /EIO/);
+        fsp.rename = real.rename;
+        assert.deepEqual(await fsp.readdir(dir), ['download.part']);
+        assert.equal((await fsp.stat(part)).mode & C.S_IFREG, C.S_IFREG);
+      });
     });
   });
 });

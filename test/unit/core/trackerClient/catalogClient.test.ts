@@ -1,8 +1,11 @@
 // STA's catalog as a peer calls it: the URLs it derives, and what it makes of each answer.
 import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CatalogFileJson } from '../../../../src/core/catalogWire';
-import { MAX_TORRENT_BYTES } from '../../../../src/core/metainfo';
-import { fetchCatalog, fetchTorrent, publishTorrent } from '../../../../src/core/trackerClient/catalogClient';
+import { createTorrent, MAX_TORRENT_BYTES, Metainfo } from '../../../../src/core/metainfo';
+import { fetchCatalog, fetchMetainfo, fetchTorrent, publishTorrent } from '../../../../src/core/trackerClient/catalogClient';
 import { TrackerError, TrackerErrorKind } from '../../../../src/core/trackerClient/trackerError';
 import { announceUrlOf, catalogUrlOf, torrentUrlOf } from '../../../../src/core/trackerClient/urls';
 import { FakeTracker, fakeTracker } from './fakeTracker';
@@ -47,6 +50,33 @@ describe('catalog client', () => {
     await assert.rejects(fetchTorrent(t.url, HASH), kind('http', /no \.torrent for/));
     t.answer = () => ({ body: Buffer.alloc(MAX_TORRENT_BYTES + 1) });
     await assert.rejects(fetchTorrent(t.url, HASH), kind('tooLarge'));
+  });
+
+  it('fetchMetainfo: the parsed .torrent only when it hashes to the info-hash asked for; another torrent or junk is refused', async () => {
+    const dir = await fsp.mkdtemp(join(tmpdir(), 'sta-fetchmeta-'));
+    try {
+      const made: Metainfo[] = [];
+      for (const name of ['wanted.bin', 'other.bin']) {
+        await fsp.writeFile(join(dir, name), `contents of ${name}`);
+        made.push(await createTorrent(join(dir, name)));
+      }
+      const [wanted, other] = made;
+      t = await fakeTracker(() => ({ body: wanted.torrent }));
+      const got = await fetchMetainfo(t.url, wanted.infoHashHex);
+      assert.equal(got.infoHashHex, wanted.infoHashHex);
+      assert.equal(got.name, 'wanted.bin');
+      assert.deepEqual(t.lines, [`GET /catalog/${wanted.infoHashHex}.torrent`]);
+      // the tracker (or someone between) answers with a different torrent
+      t.answer = () => ({ body: other.torrent });
+      const mismatch = new RegExp(`hashes to ${other.infoHashHex}, not ${wanted.infoHashHex}`);
+      await assert.rejects(fetchMetainfo(t.url, wanted.infoHashHex), kind('malformed', mismatch));
+      await assert.rejects(fetchMetainfo(t.url, wanted.infoHashHex.toUpperCase()), kind('malformed', mismatch));
+      t.answer = () => ({ body: 'd4:infodee' });
+      await assert.rejects(fetchMetainfo(t.url, wanted.infoHashHex), kind('malformed', /is not a valid \.torrent/));
+      await assert.rejects(fetchMetainfo(t.url, 'xyz'), kind('badUrl', /not a 40-digit hex info-hash/));
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('publishTorrent: POST /catalog?path=… with the .torrent; the tracker\'s error message on failure', async () => {
