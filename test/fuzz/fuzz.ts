@@ -129,7 +129,10 @@ async function main(): Promise<number> {
   let generation = 0;
   let stopping = false;
 
-  console.log(`STA fuzz: seed ${o.seed}, targets ${o.targets.map((t) => t.name).join(',')}, ${o.count} inputs from #${o.from}, ≤ ${o.seconds} s, batch ${o.batch}, RSS bound start + ${o.rssMb} MB`);
+  console.log(
+    `STA fuzz: seed ${o.seed}, targets ${o.targets.map((t) => t.name).join(',')}, ${o.count} inputs from #${o.from}, ` +
+      `≤ ${o.seconds} s, batch ${o.batch}, RSS bound start + ${o.rssMb} MB`,
+  );
   console.log(`  cli ${o.cli}`);
   const eng: Engine = loadEngine();
   if (o.verbose) console.log(`  in-process: ${eng.paths.join(', ')}`);
@@ -188,7 +191,9 @@ async function main(): Promise<number> {
         const r = replayRange();
         report(current.target, {
           kind: 'crash',
-          message: `${p.name} (pid ${p.pid}) exited with ${p.exited?.code ?? p.exited?.signal} while inputs #${r.from}..#${r.from + r.count - 1} were in flight`,
+          message:
+            `${p.name} (pid ${p.pid}) exited with ${p.exited?.code ?? p.exited?.signal}` +
+            ` while inputs #${r.from}..#${r.from + r.count - 1} were in flight`,
           ...r,
           detail: p.stderrTail().slice(-3000),
         });
@@ -209,7 +214,9 @@ async function main(): Promise<number> {
       t.max = Math.max(t.max, rss);
       t.maxFds = Math.max(t.maxFds, fds);
       t.samples.push(rss);
-      if (rss > t.baseline + o.rssMb) problems.push(`${p.name} RSS ${rss} MB is over its start ${t.baseline} MB + ${o.rssMb} MB (trajectory ${trajectory(t.samples)})`);
+      if (rss > t.baseline + o.rssMb) {
+        problems.push(`${p.name} RSS ${rss} MB is over its start ${t.baseline} MB + ${o.rssMb} MB (trajectory ${trajectory(t.samples)})`);
+      }
       if (fds > 1000) problems.push(`${p.name} holds ${fds} open files`);
     }
     return problems;
@@ -236,7 +243,8 @@ async function main(): Promise<number> {
 
   const onUncaught = (err: unknown) => {
     const r = replayRange();
-    report(current?.target ?? 'fuzzer', { kind: 'exception', message: `uncaught in the fuzzer process: ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`, ...r, detail: (err as Error)?.stack });
+    const message = `uncaught in the fuzzer process: ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`;
+    report(current?.target ?? 'fuzzer', { kind: 'exception', message, ...r, detail: (err as Error)?.stack });
   };
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
@@ -295,7 +303,15 @@ async function main(): Promise<number> {
         if (dead.length) broken = true;
         for (const p of env.procs()) {
           const lines = p.internalErrors.splice(0);
-          if (lines.length) report(target.name, { kind: 'internal-error', message: `${p.name} logged: ${lines[0].slice(0, 400)}`, from: batchFrom, count: batchCount, detail: lines.slice(0, 5).join('\n') });
+          if (lines.length) {
+            report(target.name, {
+              kind: 'internal-error',
+              message: `${p.name} logged: ${lines[0].slice(0, 400)}`,
+              from: batchFrom,
+              count: batchCount,
+              detail: lines.slice(0, 5).join('\n'),
+            });
+          }
         }
         if (!dead.length) {
           const rng = new Rng(o.seed, 'probe', target.name, i);
@@ -315,7 +331,8 @@ async function main(): Promise<number> {
         }
         if (o.verbose) {
           const rss = env.procs().map((p) => `${p.name} ${p.rssMb() ?? '-'} MB/${p.fds() ?? '-'} fds`).join(', ');
-          console.log(`[${target.name}] #${i}..#${i + ran - 1}: ${ran} inputs, ${st.connections} connections so far; ${rss}; fuzzer ${Math.round(process.memoryUsage().rss / 1e5) / 10} MB`);
+          const fuzzerMb = Math.round(process.memoryUsage().rss / 1e5) / 10;
+          console.log(`[${target.name}] #${i}..#${i + ran - 1}: ${ran} inputs, ${st.connections} connections so far; ${rss}; fuzzer ${fuzzerMb} MB`);
         }
         current = undefined;
         if (broken && !stopping) {
@@ -349,7 +366,17 @@ async function main(): Promise<number> {
   let total = 0;
   for (const [name, s] of stats) {
     total += s.inputs;
-    rows.push([name, String(s.inputs), String(s.connections), String(s.crashes), String(s.hangs), String(s.probeFailures), String(s.otherFailures), (s.ms / 1000).toFixed(1), s.ms ? String(Math.round(s.inputs / (s.ms / 1000))) : '-']);
+    rows.push([
+      name,
+      String(s.inputs),
+      String(s.connections),
+      String(s.crashes),
+      String(s.hangs),
+      String(s.probeFailures),
+      String(s.otherFailures),
+      (s.ms / 1000).toFixed(1),
+      s.ms ? String(Math.round(s.inputs / (s.ms / 1000))) : '-',
+    ]);
   }
   rows.push(['total', String(total), '', '', '', '', '', seconds.toFixed(1), '']);
   console.log('\n' + table(rows));
@@ -367,7 +394,10 @@ async function main(): Promise<number> {
     console.log(`\n${findings.length} distinct finding(s), seed ${o.seed}:`);
     for (const f of findings) {
       const times = seen.get(signature(f.target, f.kind, f.message))?.times ?? 1;
-      console.log(`  [${f.target}] ${f.kind}${times > 1 ? ` (×${times})` : ''}: ${f.message.slice(0, 300)}\n    npm run fuzz -- --seed ${o.seed} --targets ${f.target} --from ${f.from} --count ${f.count}`);
+      console.log(
+        `  [${f.target}] ${f.kind}${times > 1 ? ` (×${times})` : ''}: ${f.message.slice(0, 300)}\n` +
+          `    npm run fuzz -- --seed ${o.seed} --targets ${f.target} --from ${f.from} --count ${f.count}`,
+      );
     }
     exitCode = 1;
   } else if (exitCode === 0) console.log(`\nno findings (seed ${o.seed})`);
@@ -389,7 +419,10 @@ function trajectory(samples: number[]): string {
 
 function table(rows: string[][]): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r, k) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ') + (k === 0 ? '\n' + w.map((n) => '-'.repeat(n)).join('  ') : '')).join('\n');
+  const rule = w.map((n) => '-'.repeat(n)).join('  ');
+  return rows
+    .map((r, k) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ') + (k === 0 ? '\n' + rule : ''))
+    .join('\n');
 }
 
 main().then(

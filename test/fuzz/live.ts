@@ -138,7 +138,8 @@ function waitLine<T>(proc: LiveProc, lines: string[], pick: (j: any) => T | unde
       }
       if (proc.exited || Date.now() > deadline) {
         clearInterval(iv);
-        reject(new Error(`${proc.name}: no ${what} within ${ms} ms${proc.exited ? ` (exited ${proc.exited.code ?? proc.exited.signal})` : ''}\n${proc.stderrTail().slice(-3000)}`));
+        const exited = proc.exited ? ` (exited ${proc.exited.code ?? proc.exited.signal})` : '';
+        reject(new Error(`${proc.name}: no ${what} within ${ms} ms${exited}\n${proc.stderrTail().slice(-3000)}`));
       }
     }, 20);
   });
@@ -197,8 +198,20 @@ export async function startEnv(cli: string, tmp: string, seed: number, generatio
       (l) => sLines.push(l),
     );
     started.push(seeder);
-    const listening = await waitLine(seeder, sLines, (j) => (j.type === 'listening' ? (j as { port: number; peerId: string }) : undefined), 'listening event', 20_000);
-    const sharing = await waitLine(seeder, sLines, (j) => (j.type === 'sharing' ? (j as { infoHash: string; length: number }) : undefined), 'sharing event', 60_000);
+    const listening = await waitLine(
+      seeder,
+      sLines,
+      (j) => (j.type === 'listening' ? (j as { port: number; peerId: string }) : undefined),
+      'listening event',
+      20_000,
+    );
+    const sharing = await waitLine(
+      seeder,
+      sLines,
+      (j) => (j.type === 'sharing' ? (j as { infoHash: string; length: number }) : undefined),
+      'sharing event',
+      60_000,
+    );
     if (sharing.length !== size) throw new Error(`seeder shares ${sharing.length} bytes, the file has ${size}`);
     // the seeder publishes its .torrent to the catalog: take the piece length from there
     let torrent: Buffer | undefined;
@@ -271,7 +284,8 @@ export async function probeTracker(env: Env, rng: Rng, deadlineMs: number): Prom
   const ih = rng.bytes(20);
   const pid = peerId(rng);
   const q = (event: string) =>
-    `${env.announceUrl}?info_hash=${pct(ih)}&peer_id=${pct(pid)}&port=${rng.range(1024, 65535)}&uploaded=0&downloaded=0&left=1000&compact=1&numwant=50&event=${event}`;
+    `${env.announceUrl}?info_hash=${pct(ih)}&peer_id=${pct(pid)}&port=${rng.range(1024, 65535)}` +
+    `&uploaded=0&downloaded=0&left=1000&compact=1&numwant=50&event=${event}`;
   let r;
   try {
     r = await httpGetBuf(q('started'), Math.max(deadlineMs * 3, 3000));
@@ -281,14 +295,18 @@ export async function probeTracker(env: Env, rng: Rng, deadlineMs: number): Prom
   if (r.ms > deadlineMs) {
     // a shared machine can stall a moment: one more try decides
     const again = await httpGetBuf(q('started'), Math.max(deadlineMs * 3, 3000)).catch(() => undefined);
-    if (!again || again.ms > deadlineMs) return `tracker probe: honest announce took ${r.ms} ms then ${again ? again.ms + ' ms' : 'no answer'} (deadline ${deadlineMs} ms)`;
+    if (!again || again.ms > deadlineMs) {
+      return `tracker probe: honest announce took ${r.ms} ms then ${again ? again.ms + ' ms' : 'no answer'} (deadline ${deadlineMs} ms)`;
+    }
     r = again;
   }
   if (r.status !== 200) return `tracker probe: honest announce answered HTTP ${r.status}: ${r.body.toString('latin1').slice(0, 200)}`;
   const body = bparse(r.body);
   const interval = body && dictGet(body, 'interval');
   const peers = body && dictGet(body, 'peers');
-  if (!body || body.t !== 'd' || !interval || interval.t !== 'i' || !/^[1-9][0-9]*$/.test(interval.v) || !peers || peers.t !== 's' || peers.v.length % 6 !== 0) {
+  const validInterval = !!interval && interval.t === 'i' && /^[1-9][0-9]*$/.test(interval.v);
+  const validPeers = !!peers && peers.t === 's' && peers.v.length % 6 === 0;
+  if (!body || body.t !== 'd' || !validInterval || !validPeers) {
     return `tracker probe: honest announce body is not a valid announce answer: ${JSON.stringify(r.body.toString('latin1').slice(0, 200))}`;
   }
   await httpGetBuf(q('stopped'), 3000).catch(() => undefined);
@@ -305,8 +323,12 @@ export async function probeTracker(env: Env, rng: Rng, deadlineMs: number): Prom
   } catch {
     files = undefined;
   }
-  if (c.status !== 200 || !Array.isArray(files)) return `tracker probe: GET /catalog answered ${c.status} without a files array: ${c.body.toString('latin1').slice(0, 200)}`;
-  if (!files.some((f: { infoHash?: string }) => f?.infoHash === env.infoHash.toString('hex'))) return 'tracker probe: the catalog no longer lists the seeder\'s file';
+  if (c.status !== 200 || !Array.isArray(files)) {
+    return `tracker probe: GET /catalog answered ${c.status} without a files array: ${c.body.toString('latin1').slice(0, 200)}`;
+  }
+  if (!files.some((f: { infoHash?: string }) => f?.infoHash === env.infoHash.toString('hex'))) {
+    return 'tracker probe: the catalog no longer lists the seeder\'s file';
+  }
   return undefined;
 }
 

@@ -222,7 +222,14 @@ function randomNode(rng: Rng, depth = 0): BNode {
   if (r === 0) return { t: 'i', v: rng.chance(0.5) ? rng.pick(INTERESTING_NUMBERS) : String(rng.int(100000) - 50) };
   if (r === 1) {
     const kind = rng.int(4);
-    const v = kind === 0 ? rng.bytes(rng.pick([0, 1, 6, 12, 18, 19, 20, 21, 40, 1000])) : kind === 1 ? Buffer.from(rng.pick(HOSTILE_KEYS)) : kind === 2 ? Buffer.from('../../etc/passwd') : Buffer.from(rng.pick(['x', 'é', '\u202e', 'a/b', 'C:\\x', '.', '..', 'con', '%00']));
+    const v =
+      kind === 0
+        ? rng.bytes(rng.pick([0, 1, 6, 12, 18, 19, 20, 21, 40, 1000]))
+        : kind === 1
+          ? Buffer.from(rng.pick(HOSTILE_KEYS))
+          : kind === 2
+            ? Buffer.from('../../etc/passwd')
+            : Buffer.from(rng.pick(['x', 'é', '\u202e', 'a/b', 'C:\\x', '.', '..', 'con', '%00']));
     return { t: 's', v };
   }
   if (r === 2) return { t: 'l', v: Array.from({ length: rng.small(5) }, () => randomNode(rng, depth + 1)) };

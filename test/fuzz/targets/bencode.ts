@@ -27,8 +27,26 @@ function corpus(rng: Rng): Buffer[] {
   ];
 }
 
-type Mode = 'ok' | 'status' | 'no-length' | 'short-body' | 'long-body' | 'chunked' | 'bad-chunked' | 'huge' | 'stall' | 'garbage' | 'close' | 'reset' | 'bad-header' | 'redirect' | 'continue';
-const MODES: Mode[] = ['ok', 'status', 'no-length', 'short-body', 'long-body', 'chunked', 'bad-chunked', 'huge', 'stall', 'garbage', 'close', 'reset', 'bad-header', 'redirect', 'continue'];
+type Mode =
+  | 'ok'
+  | 'status'
+  | 'no-length'
+  | 'short-body'
+  | 'long-body'
+  | 'chunked'
+  | 'bad-chunked'
+  | 'huge'
+  | 'stall'
+  | 'garbage'
+  | 'close'
+  | 'reset'
+  | 'bad-header'
+  | 'redirect'
+  | 'continue';
+const MODES: Mode[] = [
+  'ok', 'status', 'no-length', 'short-body', 'long-body', 'chunked', 'bad-chunked', 'huge',
+  'stall', 'garbage', 'close', 'reset', 'bad-header', 'redirect', 'continue',
+];
 const MODE_WEIGHTS = [50, 6, 5, 4, 3, 4, 3, 2, 1, 3, 2, 2, 3, 2, 2];
 
 interface Planned {
@@ -95,7 +113,13 @@ class FakeTracker {
         return void s.end(Buffer.concat(parts));
       }
       case 'bad-chunked':
-        return void s.end(Buffer.concat([Buffer.from(h(p.status, 'Transfer-Encoding: chunked\r\n')), Buffer.from(rng.pick(['zz\r\n', 'ffffffffffffffff\r\n', '5\r\nab', '-1\r\n', '3\r\nabcde\r\n'])), body]));
+        return void s.end(
+          Buffer.concat([
+            Buffer.from(h(p.status, 'Transfer-Encoding: chunked\r\n')),
+            Buffer.from(rng.pick(['zz\r\n', 'ffffffffffffffff\r\n', '5\r\nab', '-1\r\n', '3\r\nabcde\r\n'])),
+            body,
+          ]),
+        );
       case 'huge': {
         s.write(h(200, `Content-Length: ${3 * 1024 * 1024}\r\n`));
         const chunk = Buffer.alloc(64 * 1024, 0x31);
@@ -118,10 +142,18 @@ class FakeTracker {
         return void s.end();
       case 'reset':
         return void s.resetAndDestroy();
-      case 'bad-header':
-        return void s.end(
-          Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${rng.pick(['Content-Length: 5\r\nContent-Length: 6', 'Content-Length: -1', 'Content-Length: abc', 'X: a\0b', ' folded: x', 'NoColon', 'Content-Length: 99999999999999999999'])}\r\n\r\n`), body]),
-        );
+      case 'bad-header': {
+        const header = rng.pick([
+          'Content-Length: 5\r\nContent-Length: 6',
+          'Content-Length: -1',
+          'Content-Length: abc',
+          'X: a\0b',
+          ' folded: x',
+          'NoColon',
+          'Content-Length: 99999999999999999999',
+        ]);
+        return void s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${header}\r\n\r\n`), body]));
+      }
       case 'redirect':
         return void s.end(`HTTP/1.1 ${rng.pick([301, 302, 307])} Moved\r\nLocation: http://127.0.0.1:1/announce\r\nContent-Length: 0\r\n\r\n`);
       case 'continue':
@@ -168,7 +200,10 @@ export const bencodeTarget: Target = {
         ok = true;
         note(ctx, 'decoded ok');
       } catch (e) {
-        if (!(e instanceof BencodeError)) ctx.report({ kind: 'exception', message: `decode threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: body });
+        if (!(e instanceof BencodeError)) {
+          const message = `decode threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
+          ctx.report({ kind: 'exception', message, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: body });
+        }
       }
       const ms = performance.now() - t0;
       if (ms > 1000) ctx.report({ kind: 'hang', message: `decode took ${ms.toFixed(0)} ms on ${body.length} bytes`, from: i, count: 1, index: i, input: body });
@@ -177,7 +212,10 @@ export const bencodeTarget: Target = {
           const peers = ctx.eng.parsePeers(decoded.peers, decoded.peers6);
           checkPeers(ctx, i, peers, 'parsePeers');
         } catch (e) {
-          if (!isTrackerError(ctx, e)) ctx.report({ kind: 'exception', message: `parsePeers threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: body });
+          if (!isTrackerError(ctx, e)) {
+            const message = `parsePeers threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
+            ctx.report({ kind: 'exception', message, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: body });
+          }
         }
       }
       if (!rng.chance(0.5)) return;
@@ -189,7 +227,11 @@ export const bencodeTarget: Target = {
       const t1 = Date.now();
       let settled = false;
       const p = ctx.eng
-        .announce(`http://${HOST}:${fake!.port}/announce?fz=${i}`, { infoHash: rng.bytes(20), peerId: rng.bytes(20), port: 6881, uploaded: 0, downloaded: 0, left: 1, event: 'started' }, ANNOUNCE_TIMEOUT_MS)
+        .announce(
+          `http://${HOST}:${fake!.port}/announce?fz=${i}`,
+          { infoHash: rng.bytes(20), peerId: rng.bytes(20), port: 6881, uploaded: 0, downloaded: 0, left: 1, event: 'started' },
+          ANNOUNCE_TIMEOUT_MS,
+        )
         .then(
           (res) => {
             note(ctx, 'announce ok');
@@ -201,16 +243,24 @@ export const bencodeTarget: Target = {
             checkPeers(ctx, i, res.peers, 'announce()');
           },
           (e) => {
-            if (isTrackerError(ctx, e)) note(ctx, `announce TrackerError ${(e as { kind?: string }).kind ?? ''}`.trim());
-            else ctx.report({ kind: 'exception', message: `announce() rejected with ${(e as Error)?.constructor?.name} (not TrackerError): ${(e as Error)?.message} [fake tracker: ${mode} ${status}]`, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: body });
+            if (isTrackerError(ctx, e)) {
+              note(ctx, `announce TrackerError ${(e as { kind?: string }).kind ?? ''}`.trim());
+            } else {
+              const message =
+                `announce() rejected with ${(e as Error)?.constructor?.name} (not TrackerError): ${(e as Error)?.message}` +
+                ` [fake tracker: ${mode} ${status}]`;
+              ctx.report({ kind: 'exception', message, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: body });
+            }
           },
         )
         .finally(() => (settled = true));
       const limit = ANNOUNCE_TIMEOUT_MS + 3000;
       await Promise.race([p, new Promise((r) => setTimeout(r, limit))]);
       fake!.plans.delete(i);
-      if (!settled) ctx.report({ kind: 'hang', message: `announce() did not settle within ${limit} ms (its timeout is ${ANNOUNCE_TIMEOUT_MS} ms) [fake tracker: ${mode} ${status}]`, from: i, count: 1, index: i });
-      else if (Date.now() - t1 > limit) ctx.report({ kind: 'hang', message: `announce() took ${Date.now() - t1} ms`, from: i, count: 1, index: i });
+      if (!settled) {
+        const message = `announce() did not settle within ${limit} ms (its timeout is ${ANNOUNCE_TIMEOUT_MS} ms) [fake tracker: ${mode} ${status}]`;
+        ctx.report({ kind: 'hang', message, from: i, count: 1, index: i });
+      } else if (Date.now() - t1 > limit) ctx.report({ kind: 'hang', message: `announce() took ${Date.now() - t1} ms`, from: i, count: 1, index: i });
     }),
 };
 

@@ -41,15 +41,21 @@ async function buildCorpus(ctx: Ctx): Promise<Buffer[]> {
   writeFileSync(src, b);
   const outPath = join(dir, 'cli.torrent');
   await new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, [env.cli, 'create', src, '--tracker', env.announceUrl, '--tracker', 'http://127.0.0.1:3/announce', '-o', outPath], { timeout: 30_000 }, (e) =>
-      e ? reject(e) : resolve(),
+    execFile(
+      process.execPath,
+      [env.cli, 'create', src, '--tracker', env.announceUrl, '--tracker', 'http://127.0.0.1:3/announce', '-o', outPath],
+      { timeout: 30_000 },
+      (e) => (e ? reject(e) : resolve()),
     ),
   );
   out.push(readFileSync(outPath));
   return out;
 }
 
-const HOSTILE_PATHS = ['', '/', '../../etc/passwd', 'a/../../b', 'C:\\x', '\0', 'a\0b', '.', 'a//b', '%', '%00', 'é/ü.bin', 'x'.repeat(1025), 'x'.repeat(5000), ' ', '\\\\srv\\share', 'a/./b', '\u202e.bin'];
+const HOSTILE_PATHS = [
+  '', '/', '../../etc/passwd', 'a/../../b', 'C:\\x', '\0', 'a\0b', '.', 'a//b', '%', '%00', 'é/ü.bin',
+  'x'.repeat(1025), 'x'.repeat(5000), ' ', '\\\\srv\\share', 'a/./b', '\u202e.bin',
+];
 
 export function genTorrent(rng: Rng, c: Buffer[]): Buffer {
   const base = rng.pick(c);
@@ -63,7 +69,8 @@ export function genTorrent(rng: Rng, c: Buffer[]): Buffer {
 
 function post(url: string, body: Buffer, timeoutMs: number): Promise<{ status: number; body: string } | 'timeout' | { error: string }> {
   return new Promise((resolve) => {
-    const req = httpRequest(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/x-bittorrent', 'Content-Length': String(body.length) } }, (res) => {
+    const headers = { 'Content-Type': 'application/x-bittorrent', 'Content-Length': String(body.length) };
+    const req = httpRequest(url, { method: 'POST', agent: false, headers }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => {
         if (text.length < 4096) text += c.toString('utf8');
@@ -104,12 +111,17 @@ export const torrentTarget: Target = {
         if (m.pieceHashes.length !== m.pieceCount * 20) bad.push(`pieces ${m.pieceHashes.length}`);
         if (typeof m.name !== 'string' || m.name.length === 0) bad.push('name');
         if (m.infoHash.length !== 20) bad.push('info-hash');
-        if (!Array.isArray(m.announceList) || m.announceList.some((tier) => !Array.isArray(tier) || tier.some((u) => typeof u !== 'string'))) bad.push('announce-list');
-        if (bad.length) ctx.report({ kind: 'exception', message: `parseTorrent accepted an inconsistent torrent: ${bad.join(', ')}`, from: i, count: 1, index: i, input: t });
+        const badTier = (tier: unknown) => !Array.isArray(tier) || tier.some((u) => typeof u !== 'string');
+        if (!Array.isArray(m.announceList) || m.announceList.some(badTier)) bad.push('announce-list');
+        if (bad.length) {
+          const message = `parseTorrent accepted an inconsistent torrent: ${bad.join(', ')}`;
+          ctx.report({ kind: 'exception', message, from: i, count: 1, index: i, input: t });
+        }
         note(ctx, 'parsed ok');
       } catch (e) {
         if (!(e instanceof MetainfoError) && !(e instanceof BencodeError)) {
-          ctx.report({ kind: 'exception', message: `parseTorrent threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: t });
+          const message = `parseTorrent threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
+          ctx.report({ kind: 'exception', message, from: i, count: 1, index: i, detail: (e as Error)?.stack, input: t });
         }
       }
       const ms = performance.now() - t0;
@@ -120,7 +132,9 @@ export const torrentTarget: Target = {
       const path = rng.chance(0.7) ? `fuzz/${i}.bin` : rng.pick(HOSTILE_PATHS);
       ctx.stats.connections++;
       const r = await post(`${env.trackerBase}/catalog?path=${encodeURIComponent(path)}`, t, 5000);
-      if (r === 'timeout') return ctx.report({ kind: 'hang', message: `POST /catalog (${t.length} bytes) not answered within 5 s`, from: i, count: 1, index: i });
+      if (r === 'timeout') {
+        return ctx.report({ kind: 'hang', message: `POST /catalog (${t.length} bytes) not answered within 5 s`, from: i, count: 1, index: i });
+      }
       if ('error' in r) {
         if (env.tracker.exited) return;
         return ctx.report({ kind: 'protocol', message: `POST /catalog failed without an answer: ${r.error}`, from: i, count: 1, index: i });
@@ -132,7 +146,8 @@ export const torrentTarget: Target = {
       if (r.status === 507) return;
       const accepted = r.status === 200 || r.status === 201;
       if (accepted !== parsedOk) {
-        ctx.report({ kind: 'disagree', message: `parseTorrent ${parsedOk ? 'accepts' : 'rejects'} it but the tracker answered ${r.status}: ${r.body.slice(0, 200)}`, from: i, count: 1, index: i, input: t });
+        const message = `parseTorrent ${parsedOk ? 'accepts' : 'rejects'} it but the tracker answered ${r.status}: ${r.body.slice(0, 200)}`;
+        ctx.report({ kind: 'disagree', message, from: i, count: 1, index: i, input: t });
       }
     }),
 };

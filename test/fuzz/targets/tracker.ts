@@ -85,7 +85,20 @@ function genRequest(rng: Rng, env: Env, last: boolean): Req {
   else if (route === '/catalog/x') {
     const hex = rng.chance(0.5) ? env.infoHash.toString('hex') : rng.bytes(20).toString('hex');
     target = `/catalog/${rng.chance(0.3) ? hex.toUpperCase() : hex}${rng.pick(['', '.torrent', '.torrent.torrent', '/', '%00', '?x=1'])}`;
-  } else target = rng.pick(['/', '//announce', '/announce/../catalog', '/ANNOUNCE', '/announce%3Fx', '*', 'http://127.0.0.1/announce?info_hash=1', '/' + 'a'.repeat(rng.pick([100, 9000, 20000])), '/scrape?', '/announce#frag']);
+  } else {
+    target = rng.pick([
+      '/',
+      '//announce',
+      '/announce/../catalog',
+      '/ANNOUNCE',
+      '/announce%3Fx',
+      '*',
+      'http://127.0.0.1/announce?info_hash=1',
+      '/' + 'a'.repeat(rng.pick([100, 9000, 20000])),
+      '/scrape?',
+      '/announce#frag',
+    ]);
+  }
   if (rng.chance(0.02)) target += '&pad=' + 'x'.repeat(rng.pick([8000, 8200, 17000]));
   const version = rng.chance(0.9) ? 'HTTP/1.1' : rng.pick(['HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', '', 'http/1.1', 'HTTP/1.1 x', 'HTTP/11']);
   const headers: string[] = [];
@@ -96,7 +109,22 @@ function genRequest(rng: Rng, env: Env, last: boolean): Req {
   let odd = !['HTTP/1.1', 'HTTP/1.0'].includes(version);
   if (rng.chance(0.05)) {
     odd = true;
-    headers.push(rng.pick(['Connection: upgrade', 'Upgrade: websocket', 'Expect: 100-continue', 'Transfer-Encoding: chunked', 'Content-Length: -1', 'Content-Length: 1', 'Content-Length: 0', 'Content-Length: 0\r\nContent-Length: 5', ' folded', 'NoColonHeader', 'X-Nul: a\0b', 'Accept-Encoding: gzip']));
+    headers.push(
+      rng.pick([
+        'Connection: upgrade',
+        'Upgrade: websocket',
+        'Expect: 100-continue',
+        'Transfer-Encoding: chunked',
+        'Content-Length: -1',
+        'Content-Length: 1',
+        'Content-Length: 0',
+        'Content-Length: 0\r\nContent-Length: 5',
+        ' folded',
+        'NoColonHeader',
+        'X-Nul: a\0b',
+        'Accept-Encoding: gzip',
+      ]),
+    );
   }
   if (rng.chance(0.02)) for (let k = 0; k < rng.pick([50, 200, 2001]); k++) headers.push(`X-H${k}: ${k}`);
   let body: Buffer = Buffer.alloc(0);
@@ -105,7 +133,9 @@ function genRequest(rng: Rng, env: Env, last: boolean): Req {
     body = rng.chance(0.5) ? env.torrent : rng.bytes(rng.range(0, 300));
     if (rng.chance(0.1)) headers.push('Transfer-Encoding: chunked');
     else headers.push(`Content-Length: ${rng.chance(0.9) ? body.length : rng.pick(['0', '-5', '99999999', String(body.length + 1), 'abc'])}`);
-    if (headers.includes('Transfer-Encoding: chunked')) body = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
+    if (headers.includes('Transfer-Encoding: chunked')) {
+      body = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
+    }
   }
   const eol = rng.chance(0.97) ? '\r\n' : '\n';
   if (eol !== '\r\n') odd = true;
@@ -200,18 +230,40 @@ export const trackerTarget: Target = {
       const { answers, error } = parseResponses(all);
       for (const a of answers) note(ctx, `HTTP ${a.status}`);
       if (outcome === 'timeout' && answers.length === 0) {
-        return ctx.report({ kind: 'hang', message: `no answer to a plain request within 5 s: ${JSON.stringify(bytes.subarray(0, 160).toString('latin1'))}`, from: i, count: 1, index: i });
+        const message = `no answer to a plain request within 5 s: ${JSON.stringify(bytes.subarray(0, 160).toString('latin1'))}`;
+        return ctx.report({ kind: 'hang', message, from: i, count: 1, index: i });
       }
-      const detail = () => `request:  ${JSON.stringify(bytes.subarray(0, 600).toString('latin1'))}\nresponse: ${JSON.stringify(all.subarray(0, 1500).toString('latin1'))}`;
-      if (error && all.length > 0) return ctx.report({ kind: 'protocol', message: `tracker answered ${error}`, from: i, count: 1, index: i, detail: detail(), input: bytes });
+      const detail = () =>
+        `request:  ${JSON.stringify(bytes.subarray(0, 600).toString('latin1'))}\n` +
+        `response: ${JSON.stringify(all.subarray(0, 1500).toString('latin1'))}`;
+      if (error && all.length > 0) {
+        return ctx.report({ kind: 'protocol', message: `tracker answered ${error}`, from: i, count: 1, index: i, detail: detail(), input: bytes });
+      }
       const bad = answers.find((a) => a.status >= 500 && !(a.status === 507 && /full/.test(a.body.toString())));
-      if (bad) return ctx.report({ kind: 'http-5xx', message: `tracker answered HTTP ${bad.status}: ${bad.body.toString('latin1').slice(0, 300)} to ${JSON.stringify(bytes.subarray(0, 200).toString('latin1'))}`, from: i, count: 1, index: i, input: bytes });
-      if (plain && answers.length === 0 && !env.tracker.exited) {
-        return ctx.report({ kind: 'protocol', message: `tracker closed without answering a plain request: ${JSON.stringify(bytes.subarray(0, 160).toString('latin1'))}`, from: i, count: 1, index: i });
+      if (bad) {
+        const message =
+          `tracker answered HTTP ${bad.status}: ${bad.body.toString('latin1').slice(0, 300)}` +
+          ` to ${JSON.stringify(bytes.subarray(0, 200).toString('latin1'))}`;
+        return ctx.report({ kind: 'http-5xx', message, from: i, count: 1, index: i, input: bytes });
       }
-      if (plain && answers.length > 0 && reqs[0].route !== 'other' && answers[0].status < 300 && /^GET \/(announce|scrape)\?/.test(reqs[0].bytes.toString('latin1', 0, 20))) {
+      if (plain && answers.length === 0 && !env.tracker.exited) {
+        const message = `tracker closed without answering a plain request: ${JSON.stringify(bytes.subarray(0, 160).toString('latin1'))}`;
+        return ctx.report({ kind: 'protocol', message, from: i, count: 1, index: i });
+      }
+      if (
+        plain &&
+        answers.length > 0 &&
+        reqs[0].route !== 'other' &&
+        answers[0].status < 300 &&
+        /^GET \/(announce|scrape)\?/.test(reqs[0].bytes.toString('latin1', 0, 20))
+      ) {
         const b = bparse(answers[0].body);
-        if (!b || b.t !== 'd') return ctx.report({ kind: 'protocol', message: `${reqs[0].route} answered ${answers[0].status} with a body that is not a bencoded dict: ${JSON.stringify(answers[0].body.toString('latin1').slice(0, 120))}`, from: i, count: 1, index: i });
+        if (!b || b.t !== 'd') {
+          const message =
+            `${reqs[0].route} answered ${answers[0].status} with a body that is not a bencoded dict: ` +
+            JSON.stringify(answers[0].body.toString('latin1').slice(0, 120));
+          return ctx.report({ kind: 'protocol', message, from: i, count: 1, index: i });
+        }
       }
     }),
 };

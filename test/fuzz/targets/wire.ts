@@ -42,14 +42,21 @@ function edgeBlock(rng: Rng, g: Geometry): [number, number, number] {
 
 function extendedFrame(rng: Rng): Buffer {
   if (rng.chance(0.6)) {
-    const hs: Record<string, unknown> = { m: { ut_metadata: rng.range(0, 255), ut_pex: 2 }, v: 'fuzz', reqq: rng.pick([0, 1, 250, 2000, 2 ** 31]), p: rng.range(0, 70000) };
+    const hs: Record<string, unknown> = {
+      m: { ut_metadata: rng.range(0, 255), ut_pex: 2 },
+      v: 'fuzz',
+      reqq: rng.pick([0, 1, 250, 2000, 2 ** 31]),
+      p: rng.range(0, 70000),
+    };
     if (rng.chance(0.5)) hs.metadata_size = rng.pick([0, 1, 16384, 2 ** 31, 2 ** 40]);
     let dict = bencode(toNode(hs));
     if (rng.chance(0.5)) dict = mutateBencode(dict, rng);
     return frame(20, Buffer.concat([Buffer.from([0]), dict]));
   }
   const sub = rng.range(1, 255);
-  const body = rng.chance(0.5) ? bencode(toNode({ msg_type: rng.range(0, 3), piece: rng.range(0, 10), total_size: rng.range(0, 1 << 20) })) : rng.bytes(rng.small(200));
+  const body = rng.chance(0.5)
+    ? bencode(toNode({ msg_type: rng.range(0, 3), piece: rng.range(0, 10), total_size: rng.range(0, 1 << 20) }))
+    : rng.bytes(rng.small(200));
   return frame(20, Buffer.concat([Buffer.from([sub]), body]));
 }
 
@@ -160,7 +167,15 @@ interface Conn {
 }
 
 /** Checks every block the seeder sends against the file. */
-function watchBlocks(ctx: Ctx, env: Env, sock: Socket, reader: PeerReader, firstInput: () => number, currentInput: () => number, onHandshake: () => void): void {
+function watchBlocks(
+  ctx: Ctx,
+  env: Env,
+  sock: Socket,
+  reader: PeerReader,
+  firstInput: () => number,
+  currentInput: () => number,
+  onHandshake: () => void,
+): void {
   const g = env.geometry;
   let handshaken = false;
   let reported = false;
@@ -176,7 +191,8 @@ function watchBlocks(ctx: Ctx, env: Env, sock: Socket, reader: PeerReader, first
       if (!ok || !data.equals(env.file.subarray(at, at + data.length))) {
         if (reported) return;
         reported = true;
-        ctx.report({ kind: 'wrong-bytes', message: `seeder sent block ${index}:${begin}+${data.length} that ${ok ? 'differs from the file' : 'lies outside the torrent'}`, from: firstInput(), count: currentInput() - firstInput() + 1, index: currentInput() });
+        const message = `seeder sent block ${index}:${begin}+${data.length} that ${ok ? 'differs from the file' : 'lies outside the torrent'}`;
+        ctx.report({ kind: 'wrong-bytes', message, from: firstInput(), count: currentInput() - firstInput() + 1, index: currentInput() });
       } else note(ctx, 'blocks verified');
     });
     if (reader.error && !reported) {
@@ -355,7 +371,8 @@ export const handshakeTarget: Target = {
       const rng = new Rng(ctx.seed, 'handshake', i);
       const input = genHandshake(rng, env);
       const b = input.bytes;
-      const valid = b.length === 68 && b.subarray(0, 20).equals(PSTR) && b.subarray(28, 48).equals(env.infoHash) && !b.subarray(48, 68).equals(env.seederPeerId);
+      const valid =
+        b.length === 68 && b.subarray(0, 20).equals(PSTR) && b.subarray(28, 48).equals(env.infoHash) && !b.subarray(48, 68).equals(env.seederPeerId);
       const wrongTorrent = b.length >= 68 && b.subarray(0, 20).equals(PSTR) && !b.subarray(28, 48).equals(env.infoHash);
       const ownId = b.length >= 68 && b.subarray(48, 68).equals(env.seederPeerId);
       ctx.stats.connections++;
@@ -393,9 +410,10 @@ export const handshakeTarget: Target = {
         });
       });
       note(ctx, `outcome ${outcome}`);
-      if (valid && outcome === 'quiet') ctx.report({ kind: 'hang', message: 'no handshake reply to a valid handshake within 5 s', from: i, count: 1, index: i, input: b });
-      if (valid && outcome === 'closed' && !env.seeder.exited) ctx.report({ kind: 'protocol', message: 'seeder closed on a valid handshake', from: i, count: 1, index: i, input: b });
-      if (outcome === 'reply' && wrongTorrent) ctx.report({ kind: 'protocol', message: 'seeder answered a handshake for another info-hash', from: i, count: 1, index: i, input: b });
-      if (outcome === 'reply' && ownId) ctx.report({ kind: 'protocol', message: 'seeder answered a handshake carrying its own peer id', from: i, count: 1, index: i, input: b });
+      const at = { from: i, count: 1, index: i, input: b };
+      if (valid && outcome === 'quiet') ctx.report({ kind: 'hang', message: 'no handshake reply to a valid handshake within 5 s', ...at });
+      if (valid && outcome === 'closed' && !env.seeder.exited) ctx.report({ kind: 'protocol', message: 'seeder closed on a valid handshake', ...at });
+      if (outcome === 'reply' && wrongTorrent) ctx.report({ kind: 'protocol', message: 'seeder answered a handshake for another info-hash', ...at });
+      if (outcome === 'reply' && ownId) ctx.report({ kind: 'protocol', message: 'seeder answered a handshake carrying its own peer id', ...at });
     }),
 };
