@@ -145,7 +145,10 @@ export const torrentTarget: Target = {
       }
       if (r.status === 507) return;
       const accepted = r.status === 200 || r.status === 201;
-      if (accepted !== parsedOk) {
+      // the catalog may refuse a parseable torrent by policy (unsafe name, path not ending in the name,
+      // size, per-address caps: 4xx), but must never publish one the parser refuses
+      const policyRefusal = !accepted && parsedOk && r.status >= 400 && r.status < 500;
+      if (accepted !== parsedOk && !policyRefusal) {
         const message = `parseTorrent ${parsedOk ? 'accepts' : 'rejects'} it but the tracker answered ${r.status}: ${r.body.slice(0, 200)}`;
         ctx.report({ kind: 'disagree', message, from: i, count: 1, index: i, input: t });
       }
