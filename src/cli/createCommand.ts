@@ -1,7 +1,7 @@
 // `sta create`: write a single-file BitTorrent v1 .torrent and print its info-hash and magnet.
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
-import { createTorrent, magnetUri } from '../core/api';
+import { createTorrent, magnetUri, teamKeyOf } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 
 export const createSpec: CommandSpec = {
@@ -12,7 +12,7 @@ export const createSpec: CommandSpec = {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'announce URL (repeat for a BEP 12 announce-list)' },
     'piece-length': { type: 'string', arg: 'BYTES', help: 'piece length, a power of two from 16 KiB (default: ~1,000-2,000 pieces)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'where to write the .torrent (default FILE.torrent)' },
-    private: { type: 'boolean', default: false, help: 'mark private (BEP 27: no DHT/PEX)' },
+    private: { type: 'boolean', default: false, help: 'mark private (BEP 27: no DHT/PEX); always so for a tracker URL with a team key' },
     json: { type: 'boolean', default: false, help: 'print the result as one JSON line' },
   },
 };
@@ -28,7 +28,8 @@ export async function createCommand(argv: string[]): Promise<number> {
     announceList: trackers.length > 1 ? trackers.map((t) => [t]) : undefined,
     announce: trackers[0],
     pieceLength: intOption(values, 'piece-length', 16384, 64 * 1024 * 1024),
-    private: values.private,
+    // a team's torrent stays with the team's tracker: no DHT, PEX or local discovery
+    private: values.private || trackers.some((t) => teamKeyOf(t) !== undefined),
   });
   const out = values.output ?? `${basename(file)}.torrent`;
   await fsp.writeFile(out, meta.torrent);

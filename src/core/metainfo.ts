@@ -52,7 +52,8 @@ export function parseTorrent(torrent: Buffer): Metainfo {
   if (!Number.isSafeInteger(length) || length <= 0) fail('info.length must be a positive integer');
   const pieceLength = info['piece length'];
   if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
-    fail(`piece length ${Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
+    const shown = Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'; // a hostile dict may carry its own toString
+    fail(`piece length ${shown} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
   }
   const pieceCount = Math.ceil(length / pieceLength);
   if (pieceCount > MAX_PIECES) fail(`${pieceCount} pieces is more than the limit of ${MAX_PIECES}`);
@@ -111,7 +112,8 @@ export async function createTorrent(path: string, opts: CreateOptions = {}): Pro
   if (st.size === 0) fail(`${path} is empty; there is nothing to share`);
   const pieceLength = opts.pieceLength ?? choosePieceLength(st.size);
   if (pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
-    fail(`piece length ${Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
+    const shown = Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'; // a hostile dict may carry its own toString
+    fail(`piece length ${shown} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
   }
   const pieceCount = Math.ceil(st.size / pieceLength);
   const hashes = Buffer.alloc(pieceCount * HASH_SIZE);
