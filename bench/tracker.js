@@ -244,8 +244,11 @@ async function main() {
       tmp,
     );
     const staPort = await freePort();
+    // wrk announces from one address far faster than any peer: the per-address rate limit is off
+    const rateOff = ['--announce-rate', '0'];
     // a long interval, like opentracker's 30 min, so no peer expires during the run
-    const sta = start('sta', process.execPath, [CLI, 'tracker', '--host', '127.0.0.1', '--port', String(staPort), '--interval', '1800', '--json'], ROOT);
+    const staArgs = [CLI, 'tracker', '--host', '127.0.0.1', '--port', String(staPort), '--interval', '1800', ...rateOff, '--json'];
+    const sta = start('sta', process.execPath, staArgs, ROOT);
     await waitForPort(otPort, ot);
     await waitForPort(staPort, sta);
     const targets = {

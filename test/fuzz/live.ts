@@ -174,7 +174,10 @@ export async function startEnv(cli: string, tmp: string, seed: number, generatio
   };
   try {
     const tLines: string[] = [];
-    const tracker = spawnSta(cli, 'tracker', ['tracker', '--host', HOST, '--port', '0', '--json'], {}, (l) => tLines.push(l));
+    // every input comes from 127.0.0.1, honest probes included: the per-address announce limit (tested in
+    // tracker-trust.test.ts) would answer them 429, so it is off here; every other cap stays on
+    const trackerArgs = ['tracker', '--host', HOST, '--port', '0', '--announce-rate', '0', '--json'];
+    const tracker = spawnSta(cli, 'tracker', trackerArgs, {}, (l) => tLines.push(l));
     started.push(tracker);
     const urls = await waitLine(tracker, tLines, (j) => (typeof j.announce === 'string' ? (j as { announce: string }) : undefined), 'listening line', 15_000);
     const announceUrl = urls.announce;

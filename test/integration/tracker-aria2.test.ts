@@ -107,6 +107,47 @@ describe('real clients through sta tracker', function () {
     console.log(`      seeder gone from the swarm ${Date.now() - stoppedAt} ms after SIGTERM`);
   });
 
+  it('a keyed tracker (sta tracker --key-file): aria2c seeder → leecher through the keyed announce URL; an unkeyed announce is refused', async function () {
+    requireClient(this, 'aria2c');
+    const key = 'aria2_Team-Key_0123456789';
+    const keyFile = join(dir, 'team.key');
+    await fsp.writeFile(keyFile, `${key}\n`);
+    const keyed = await startTrackerChild(['--interval', '2', '--key-file', keyFile]);
+    try {
+      assert.match(keyed.announce, new RegExp(`/${key}/announce$`));
+      const seedDir = join(dir, 'kseed');
+      const leechDir = join(dir, 'kleech');
+      await fsp.mkdir(seedDir);
+      await fsp.mkdir(leechDir);
+      const src = join(seedDir, 'keyed.bin');
+      await writeRandomFile(src, 1024 * 1024);
+      const torrentPath = join(dir, 'keyed.torrent');
+      const createArgs = [CLI, 'create', src, '--tracker', keyed.announce, '--private', '-o', torrentPath, '--json'];
+      const made = await run(process.execPath, createArgs, { timeoutMs: 30_000 });
+      assert.equal(made.code, 0, made.stderr);
+      const meta = parseTorrent(await fsp.readFile(torrentPath));
+      const seedPort = await freePort();
+      const seeder = spawnLogged('aria2c', [...aria2Flags(seedPort), '--seed-ratio=0.0', '--bt-seed-unverified=true', '-V', '-d', seedDir, torrentPath]);
+      children.push(seeder.child);
+      await waitFor('the aria2c seeder to announce with the key', async () => (await scrapeEntry(keyed, meta.infoHash)).complete === 1, 30_000, 200);
+      const leecher = spawnLogged('aria2c', [...aria2Flags(await freePort()), '--seed-time=0', '-d', leechDir, torrentPath]);
+      children.push(leecher.child);
+      const code = await waitForExit(leecher.child, 60_000).catch((e) => `${e.message}: ${leecher.output()}`);
+      assert.equal(code, 0, `leecher exit ${code}: ${leecher.output()}\ntracker: ${keyed.stderr()}`);
+      assert.equal(await sha256File(join(leechDir, 'keyed.bin')), await sha256File(src));
+      // the same torrent announced without the key: a failure reason, and no swarm entry
+      const unkeyed = `${keyed.announce.replace(`/${key}/`, '/')}?info_hash=${pct(meta.infoHash)}&peer_id=${pct(peerId('NK0001'))}&port=7999&left=1`;
+      const r = await httpGet(unkeyed);
+      assert.equal(r.status, 403);
+      assert.match(decode(r.body)['failure reason'].toString(), /team key/);
+      assert.equal((await scrapeEntry(keyed, meta.infoHash)).incomplete, 0);
+      await stopChild(seeder.child, 15_000);
+      await waitForPortFree(seedPort, 15_000);
+    } finally {
+      await keyed.stop();
+    }
+  });
+
   it('aria2c fetches a magnet link\'s metadata from an aria2c seeder; the .torrent it writes parses to the same info-hash', async function () {
     requireClient(this, 'aria2c');
     const seedDir = join(dir, 'mseed');

@@ -3,8 +3,11 @@
 import { isIP } from 'node:net';
 import { encode } from '../bencode';
 import { STA_CATALOG_KEY } from '../catalogWire';
+import { AddressRate } from './addressRate';
 import { Catalog } from './catalog';
+import { unmapped } from './compactAddress';
 import { compactAnnounceBody } from './compactAnswer';
+import { HttpError } from './httpError';
 import { intParam, one, parseQuery, QueryError } from './query';
 import { CompactCounts, isSwarmEvent, Swarm } from './swarm';
 import { SwarmTable } from './swarmTable';
@@ -16,6 +19,11 @@ export const DEFAULT_MAX_PEERS = 200;
 /** peers in an answer when the announce does not say (`numwant`) */
 export const DEFAULT_NUMWANT = 50;
 
+// refusals a flood meets again and again: made once, since an Error captures a stack when made
+const RATE_LIMITED = new HttpError(429, 'too many announces from your address: try again in a few seconds');
+const TOO_MANY_SWARMS = new HttpError(503, 'this tracker tracks as many torrents as it can: try again later');
+const SWARM_FULL = new HttpError(503, 'this torrent has as many peers as the tracker keeps: try again later');
+
 export interface AnnounceRules {
   interval: number;
   minInterval: number;
@@ -23,6 +31,9 @@ export interface AnnounceRules {
   trustIpParam: boolean;
   maxPeers: number;
   defaultNumwant: number;
+  /** announces per second from one address (0: no limit), and how many may come at once */
+  announceRate: number;
+  announceBurst: number;
 }
 
 export class AnnounceRoute {
@@ -30,12 +41,15 @@ export class AnnounceRoute {
   private compact4 = Buffer.alloc(6 * DEFAULT_MAX_PEERS);
   private compact6 = Buffer.alloc(18 * DEFAULT_MAX_PEERS);
   private readonly compactGot: CompactCounts = { v4: 0, v6: 0 };
+  private readonly rate: AddressRate;
 
   constructor(
     private readonly swarms: SwarmTable,
     private readonly catalog: Catalog,
     private readonly rules: AnnounceRules,
-  ) {}
+  ) {
+    this.rate = new AddressRate(rules.announceRate, rules.announceBurst);
+  }
 
   /** The bencoded answer to the announce `query` that came from `remote`; throws QueryError for a bad one. */
   answer(remote: string | undefined, query: string): Buffer {
@@ -56,16 +70,21 @@ export class AnnounceRoute {
     if (!isSwarmEvent(event)) throw new QueryError(`unknown event "${event.slice(0, 20)}"`);
     const numwant = Math.min(intParam(params, 'numwant', 1e6) ?? this.rules.defaultNumwant, this.rules.maxPeers);
     const compact = one(params, 'compact')?.toString('latin1') !== '0';
-    const noPeerId = one(params, 'no_peer_id')?.toString('latin1') === '1';
-    const ip = this.peerAddress(remote, params);
+    one(params, 'no_peer_id'); // moot (peer ids are never sent), but given twice it is as wrong as any other
+    const source = unmapped(remote ?? '');
+    const ip = this.peerAddress(source, params);
+    const now = Date.now();
+    if (!this.rate.take(source, now)) throw RATE_LIMITED;
 
     const hex = infoHash.toString('hex');
     const key = peerId.toString('latin1');
     const stopped = event === 'stopped';
     // a stopped peer of an unknown torrent does not make a swarm for it
     const swarm = stopped ? this.swarms.get(hex) : this.swarms.getOrCreate(hex);
+    if (!swarm && !stopped) throw TOO_MANY_SWARMS;
     const seedersBefore = swarm?.seeders ?? 0;
-    const seeder = swarm ? swarm.announce(event, left, key, ip, port, Date.now()) : left === 0;
+    const seeder = swarm ? swarm.announce(event, left, key, ip, port, now, source) : left === 0;
+    if (seeder === undefined) throw SWARM_FULL;
     // the last seeder leaving takes the catalog entry with it; a leecher leaving does not
     // (a fresh entry whose seeder has not announced yet waits for the sweep)
     if (stopped && seedersBefore > 0 && swarm!.seeders === 0) this.catalog.remove(hex);
@@ -83,21 +102,18 @@ export class AnnounceRoute {
       'min interval': this.rules.minInterval,
       // STA peers republish their .torrent when the tracker does not know it (e.g. after a restart)
       [STA_CATALOG_KEY]: this.catalog.has(hex) ? 1 : 0,
-      peers: peers.map((p) => (noPeerId ? { ip: p.ip, port: p.port } : { 'peer id': p.peerId, ip: p.ip, port: p.port })),
+      // never the peer id: it is what lets a peer's announces change its entry
+      peers: peers.map((p) => ({ ip: p.ip, port: p.port })),
     });
   }
 
-  private peerAddress(remote: string | undefined, params: Map<string, Buffer[]>): string {
-    let ip = remote ?? '';
-    if (this.rules.trustIpParam) {
-      const given = one(params, 'ip')?.toString('latin1');
-      if (given) {
-        if (!isIP(given)) throw new QueryError('ip is not an IP address');
-        ip = given;
-      }
-    }
-    if (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) ip = ip.slice(7);
-    return ip;
+  /** The address handed out for the peer: where it announced from, or its `ip` parameter when trusted. */
+  private peerAddress(source: string, params: Map<string, Buffer[]>): string {
+    if (!this.rules.trustIpParam) return source;
+    const given = one(params, 'ip')?.toString('latin1');
+    if (!given) return source;
+    if (!isIP(given)) throw new QueryError('ip is not an IP address');
+    return unmapped(given);
   }
 
   /** The compact announce answer (the common case), built without intermediate objects. */

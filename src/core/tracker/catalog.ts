@@ -8,6 +8,8 @@ export const MAX_CATALOG_ENTRIES = 10_000;
 export interface CatalogEntry {
   meta: Metainfo;
   path: string; // workspace-relative path the publisher gave (display only)
+  /** the source address of the first publish: it may move the entry */
+  readonly publisher: string;
   publishedAt: number; // ms since epoch
 }
 
@@ -18,18 +20,23 @@ export interface SwarmCounts {
   completed: number;
 }
 
-/** A display path: forward slashes, no empty/`.`/`..` parts, no NUL, not absolute. */
-export function cleanCatalogPath(raw: string | undefined, fallback: string): string {
-  if (!raw) return fallback;
-  const parts = raw.replace(/\\/g, '/').split('/');
-  if (raw.length > 1024 || raw.includes('\0') || /^[a-zA-Z]:/.test(raw) || raw.startsWith('/')) return fallback;
-  if (parts.some((p) => p === '' || p === '.' || p === '..')) return fallback;
-  return parts.join('/');
+export interface CatalogCaps {
+  maxEntries: number;
+  /** bytes of .torrents and paths held */
+  maxBytes: number;
+  maxEntriesPerAddress: number;
 }
+
+const entryBytes = (e: { meta: Metainfo; path: string }) => e.meta.torrent.length + e.path.length;
 
 export class Catalog {
   private readonly entries = new Map<string, CatalogEntry>();
-  constructor(readonly maxEntries = MAX_CATALOG_ENTRIES) {}
+  private readonly perAddress = new Map<string, number>();
+  private bytes = 0;
+  /** changes whenever an entry comes, goes or moves: what the list shows besides counts */
+  version = 0;
+
+  constructor(readonly caps: CatalogCaps = { maxEntries: MAX_CATALOG_ENTRIES, maxBytes: Infinity, maxEntriesPerAddress: Infinity }) {}
 
   get size(): number {
     return this.entries.size;
@@ -43,21 +50,43 @@ export class Catalog {
     return this.entries.has(infoHashHex);
   }
 
-  /** Adds the torrent, or moves a known one to `path`; no entry when the catalog is full and the torrent is new. */
-  publish(meta: Metainfo, path: string, now = Date.now()): { entry?: CatalogEntry; created: boolean } {
+  /**
+   * Adds the torrent from `publisher`, or moves a known one to `path` (whoever may do that is the
+   * route's decision). A new torrent past a cap gets no entry, and `full` says which cap.
+   */
+  publish(meta: Metainfo, path: string, publisher: string, now = Date.now()): { entry?: CatalogEntry; created: boolean; full?: string } {
     const old = this.entries.get(meta.infoHashHex);
     if (old) {
-      old.path = path;
+      if (old.path !== path) {
+        this.bytes += path.length - old.path.length;
+        old.path = path;
+        this.version++;
+      }
       return { entry: old, created: false };
     }
-    if (this.entries.size >= this.maxEntries) return { created: false };
-    const entry = { meta, path, publishedAt: now };
+    const c = this.caps;
+    const mine = this.perAddress.get(publisher) ?? 0;
+    if (this.entries.size >= c.maxEntries) return { created: false, full: `the catalog is full (${c.maxEntries} files)` };
+    if (mine >= c.maxEntriesPerAddress) return { created: false, full: `your address has published ${mine} files, the most one address may` };
+    const entry = { meta, path, publisher, publishedAt: now };
+    if (this.bytes + entryBytes(entry) > c.maxBytes) return { created: false, full: `the catalog is full (${c.maxBytes} bytes)` };
     this.entries.set(meta.infoHashHex, entry);
+    this.perAddress.set(publisher, mine + 1);
+    this.bytes += entryBytes(entry);
+    this.version++;
     return { entry, created: true };
   }
 
   remove(infoHashHex: string): boolean {
-    return this.entries.delete(infoHashHex);
+    const e = this.entries.get(infoHashHex);
+    if (!e) return false;
+    this.entries.delete(infoHashHex);
+    const n = this.perAddress.get(e.publisher)! - 1;
+    if (n === 0) this.perAddress.delete(e.publisher);
+    else this.perAddress.set(e.publisher, n);
+    this.bytes -= entryBytes(e);
+    this.version++;
+    return true;
   }
 
   values(): IterableIterator<CatalogEntry> {

@@ -3,39 +3,46 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { CATALOG_PATH, CatalogListJson, PUBLISH_PATH_PARAM, TORRENT_CONTENT_TYPE, TORRENT_SUFFIX } from '../catalogWire';
 import { Logger } from '../log';
-import { parseTorrent } from '../metainfo';
-import { Catalog, CatalogEntry, cleanCatalogPath, entryJson } from './catalog';
+import { Metainfo, parseTorrent } from '../metainfo';
+import { AnswerCache } from './answerCache';
+import { Catalog, CatalogEntry, entryJson } from './catalog';
+import { unmapped } from './compactAddress';
 import { HttpError } from './httpError';
+import { PUBLISH_LINGER_BYTES } from './limits';
+import { catalogPathOf, checkName, printable } from './publishedNames';
 import { one, parseQuery } from './query';
 import { sendJson } from './replies';
 import { SwarmTable } from './swarmTable';
 
-/** the largest .torrent a peer may publish */
-export const DEFAULT_MAX_PUBLISH_BYTES = 4 * 1024 * 1024;
+export { DEFAULT_MAX_PUBLISH_BYTES } from './limits';
 
 const INFO_HASH_HEX = /^[0-9a-fA-F]{40}$/;
 
 export interface CatalogRules {
   maxTorrentBytes: number;
-  maxCatalogEntries: number;
 }
 
 /** Answers a request that failed after the route returned (while a publish's body was read). */
 export type LateFailure = (req: IncomingMessage, res: ServerResponse, e: unknown) => void;
 
 export class CatalogRoute {
+  /** the list, built at most once a second */
+  readonly list: AnswerCache;
+
   constructor(
     private readonly swarms: SwarmTable,
     private readonly catalog: Catalog,
     private readonly rules: CatalogRules,
     private readonly log: Logger,
     private readonly fail: LateFailure,
-  ) {}
+  ) {
+    this.list = new AnswerCache(() => this.buildList(), () => catalog.version);
+  }
 
   /** Answers `path` (/catalog, or a path under /catalog/); throws HttpError for a request it refuses. */
   handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
     if (path === CATALOG_PATH) {
-      if (req.method === 'GET') return this.list(res);
+      if (req.method === 'GET') return this.list.whenFresh((body) => sendJson(res, 200, body));
       if (req.method === 'POST') return this.publish(req, res, query);
       throw new HttpError(405, `${req.method} is not allowed on ${path.slice(0, 80)}`);
     }
@@ -59,9 +66,9 @@ export class CatalogRoute {
     return entryJson(e, this.swarms.get(e.meta.infoHashHex));
   }
 
-  private list(res: ServerResponse): void {
+  private buildList(): Buffer {
     const body: CatalogListJson = { files: [...this.catalog.values()].map((e) => this.json(e)).sort((a, b) => a.name.localeCompare(b.name)) };
-    sendJson(res, 200, body);
+    return Buffer.from(JSON.stringify(body));
   }
 
   private publish(req: IncomingMessage, res: ServerResponse, query: string): void {
@@ -69,18 +76,17 @@ export class CatalogRoute {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const max = this.rules.maxTorrentBytes;
     const tooBig = () => new HttpError(413, `a .torrent may be at most ${max} bytes`);
-    // An oversized body is read and dropped up to `linger` bytes before the 413 goes out:
+    // An oversized body is read and dropped up to PUBLISH_LINGER_BYTES before the 413 goes out:
     // closing a socket with unread bytes sends a TCP reset, which can destroy the answer
-    // before the client reads it. Beyond `linger` the connection is cut.
-    const linger = 4 * max;
-    if (declared > linger) throw tooBig();
+    // before the client reads it. Beyond that the connection is cut.
+    if (declared > PUBLISH_LINGER_BYTES) throw tooBig();
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
-      if (size > linger) {
+      if (size > PUBLISH_LINGER_BYTES) {
         failed = true;
         this.fail(req, res, tooBig());
         req.destroy();
@@ -94,20 +100,31 @@ export class CatalogRoute {
       if (failed) return;
       if (size > max) return this.fail(req, res, tooBig());
       try {
-        let meta;
-        try {
-          meta = parseTorrent(Buffer.concat(chunks));
-        } catch (e) {
-          throw new HttpError(400, `not a valid .torrent: ${(e as Error).message}`);
-        }
-        const path = cleanCatalogPath(one(params, PUBLISH_PATH_PARAM)?.toString('utf8'), meta.name);
-        const { entry, created } = this.catalog.publish(meta, path);
-        if (!entry) throw new HttpError(507, `the catalog is full (${this.rules.maxCatalogEntries} files)`);
-        if (created) this.log.info(`published ${meta.name} (${meta.infoHashHex})`);
-        sendJson(res, created ? 201 : 200, this.json(entry));
+        const source = unmapped(req.socket.remoteAddress ?? '');
+        this.accept(res, Buffer.concat(chunks), one(params, PUBLISH_PATH_PARAM)?.toString('utf8'), source);
       } catch (e) {
         this.fail(req, res, e);
       }
     });
+  }
+
+  private accept(res: ServerResponse, body: Buffer, rawPath: string | undefined, source: string): void {
+    let meta: Metainfo;
+    try {
+      meta = parseTorrent(body);
+    } catch (e) {
+      throw new HttpError(400, `not a valid .torrent: ${(e as Error).message}`);
+    }
+    checkName(meta.name);
+    const path = catalogPathOf(rawPath, meta.name);
+    const old = this.catalog.get(meta.infoHashHex);
+    // moving an entry relabels it for everyone: only its first publisher or a current seeder may
+    if (old && old.path !== path && old.publisher !== source && !this.swarms.get(meta.infoHashHex)?.seedsFrom(source)) {
+      throw new HttpError(403, 'only the address that first published this file, or one seeding it now, may change its path');
+    }
+    const { entry, created, full } = this.catalog.publish(meta, path, source);
+    if (!entry) throw new HttpError(507, full!);
+    if (created) this.log.info(`published ${printable(meta.name)} (${meta.infoHashHex}) from ${source}`);
+    sendJson(res, created ? 201 : 200, this.json(entry));
   }
 }

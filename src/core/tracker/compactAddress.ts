@@ -37,3 +37,8 @@ export function writeCompactAddress(ip: string, port: number, dst: Uint8Array, a
   dst[at + b.length + 1] = port & 0xff;
   return b.length + 2;
 }
+
+/** An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) as the IPv4 address it is. */
+export function unmapped(ip: string): string {
+  return ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+}

@@ -1,5 +1,8 @@
 // The request parser of the HTTP front: it faces untrusted bytes, so it accepts only a complete,
-// plain GET of /announce or /scrape and leaves anything it is not sure of to node:http.
+// plain GET of /announce or /scrape (under the team key, if any) and leaves anything it is not
+// sure of to node:http.
+import { RouteKey } from './routeKey';
+
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const GET_ = 0x47_45_54_20; // "GET "
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -16,11 +19,14 @@ export interface HotRequest {
   length: number;
 }
 
+const NO_KEY = new RouteKey();
+
 /**
  * The request at the start of `buf` if it is a complete, plain GET of /announce or /scrape
- * with no body; otherwise undefined, and the connection belongs to node:http.
+ * (`/KEY/announce`, `/KEY/scrape` with a team key) with no body; otherwise undefined, and the
+ * connection belongs to node:http (which also refuses a missing or wrong key).
  */
-export function parseHotRequest(buf: Buffer, maxHeadBytes: number): HotRequest | undefined {
+export function parseHotRequest(buf: Buffer, maxHeadBytes: number, key = NO_KEY): HotRequest | undefined {
   if (buf.length < 18 || buf.readUInt32BE(0) !== GET_) return undefined;
   const end = buf.indexOf(CRLFCRLF);
   if (end < 0 || end + 4 > maxHeadBytes) return undefined;
@@ -36,9 +42,11 @@ export function parseHotRequest(buf: Buffer, maxHeadBytes: number): HotRequest |
   const url = head.slice(4, sp);
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  const at = key.start(path);
   let route: HotRequest['route'];
-  if (path === '/announce') route = 'announce';
-  else if (path === '/scrape') route = 'scrape';
+  if (at < 0) return undefined;
+  if (path.length - at === 9 && path.startsWith('/announce', at)) route = 'announce';
+  else if (path.length - at === 7 && path.startsWith('/scrape', at)) route = 'scrape';
   else return undefined;
   if (!PLAIN_TARGET.test(url)) return undefined;
 

@@ -7,7 +7,10 @@
 // connections, so everything but the hot path keeps node:http's parsing, limits and timeouts.
 import { STATUS_CODES, Server as HttpServer } from 'node:http';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { encode } from '../bencode';
 import { parseHotRequest } from './hotRequest';
+import { MAX_PIPELINED } from './limits';
+import { RouteKey } from './routeKey';
 
 export interface FrontAnswer {
   status: number;
@@ -22,9 +25,17 @@ export interface FrontOptions {
   maxHeadBytes: number;
   /** ms an idle keep-alive connection is kept (node:http's keepAliveTimeout) */
   keepAliveTimeout: number;
+  /** open connections, node:http's included: a new one past it closes the oldest */
+  maxConnections: number;
+  /** requests the front answers on one connection before it closes it */
+  maxRequestsPerSocket: number;
+  /** the team key the hot routes live under */
+  key: RouteKey;
 }
 
 const EMPTY = Buffer.alloc(0);
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const TOO_DEEP = encode({ 'failure reason': `more than ${MAX_PIPELINED} pipelined requests` });
 // a connection silent this long goes to node:http, whose request timeouts then apply
 const SILENT_MS = 1000;
 // how often held connections are checked against their deadlines: one timer for all of them
@@ -34,6 +45,7 @@ const SWEEP_MS = 1000;
 class HeldConnection {
   /** answered a request here: when idle past the deadline it is closed, as node:http would */
   served = false;
+  requests = 0;
   /** ms since epoch after which the front lets go of the connection */
   constructor(public deadline: number) {}
 }
@@ -41,6 +53,8 @@ class HeldConnection {
 export class HttpFront {
   private readonly listener: Server;
   private readonly held = new Map<Socket, HeldConnection>();
+  // every open connection, oldest first (a Set keeps insertion order)
+  private readonly open = new Set<Socket>();
   private readonly sweepTimer: NodeJS.Timeout;
   private dateSecond = -1;
   private dateHeader = '';
@@ -49,6 +63,7 @@ export class HttpFront {
   private readonly onData: (this: Socket, chunk: Buffer) => void;
   private readonly onEnd: (this: Socket) => void;
   private readonly onClose: (this: Socket) => void;
+  private readonly onGone: (this: Socket) => void;
 
   constructor(
     private readonly http: HttpServer,
@@ -70,6 +85,9 @@ export class HttpFront {
     };
     this.onClose = function () {
       front.forget(this);
+    };
+    this.onGone = function () {
+      front.open.delete(this);
     };
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
@@ -101,6 +119,13 @@ export class HttpFront {
   }
 
   private accept(socket: Socket): void {
+    if (this.open.size >= this.opts.maxConnections) {
+      const oldest = this.open.values().next().value as Socket;
+      this.open.delete(oldest);
+      oldest.destroy();
+    }
+    this.open.add(socket);
+    socket.on('close', this.onGone); // kept when node:http takes the connection
     this.held.set(socket, new HeldConnection(Date.now() + SILENT_MS));
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -109,16 +134,19 @@ export class HttpFront {
   }
 
   private data(socket: Socket, chunk: Buffer): void {
+    const held = this.held.get(socket)!;
     let at = 0;
     while (at < chunk.length) {
       const rest = at === 0 ? chunk : chunk.subarray(at);
-      const head = parseHotRequest(rest, this.opts.maxHeadBytes);
+      // the next pipelined request is answered once the client has read the answers before it
+      if (socket.writableNeedDrain) return this.waitForReader(socket, held, rest);
+      const head = parseHotRequest(rest, this.opts.maxHeadBytes, this.opts.key);
       if (!head) return this.handOff(socket, rest);
       // node:http parses a request after a `Connection: close` one as an error: leave that to it
       if (!head.keepAlive && head.length < rest.length) return this.handOff(socket, rest);
       const { status, body } = this.handler(head.route, head.url, head.query, socket.remoteAddress);
       // the tracker answers a failed request and closes (it does not wait for a body that may follow)
-      const keepAlive = head.keepAlive && status === 200;
+      const keepAlive = head.keepAlive && status === 200 && ++held.requests < this.opts.maxRequestsPerSocket;
       const response = this.response(status, body, keepAlive);
       if (!keepAlive) {
         // like node:http: the response, FIN, close once it is sent; whatever else came is ignored
@@ -129,14 +157,22 @@ export class HttpFront {
       socket.write(response);
       at += head.length;
     }
-    const held = this.held.get(socket)!;
     held.served = true;
     held.deadline = Date.now() + this.opts.keepAliveTimeout;
     // a client that pipelines without reading its answers waits, as with node:http
     if (socket.writableNeedDrain) {
       socket.pause();
-      socket.once('drain', () => socket.resume());
+      socket.once('drain', resumeSocket);
     }
+  }
+
+  /** Keeps `unread` until the client reads; one that never does is closed at the keep-alive deadline. */
+  private waitForReader(socket: Socket, held: HeldConnection, unread: Buffer): void {
+    held.served = true;
+    held.deadline = Date.now() + this.opts.keepAliveTimeout;
+    socket.pause();
+    socket.unshift(unread);
+    socket.once('drain', resumeSocket);
   }
 
   private forget(socket: Socket): void {
@@ -146,6 +182,11 @@ export class HttpFront {
 
   private handOff(socket: Socket, unread: Buffer): void {
     this.forget(socket);
+    // node:http would parse every request in the read at once, however many: refuse a flood
+    if (requestHeads(unread) > MAX_PIPELINED) {
+      socket.end(this.response(429, TOO_DEEP, false), () => socket.destroy());
+      return;
+    }
     socket.removeListener('end', this.onEnd);
     socket.removeListener('error', onError);
     socket.removeListener('close', this.onClose);
@@ -188,6 +229,17 @@ export class HttpFront {
       }
     }
   }
+}
+
+/** Complete request heads in `buf`, counted up to one past MAX_PIPELINED. */
+function requestHeads(buf: Buffer): number {
+  let n = 0;
+  for (let at = buf.indexOf(CRLFCRLF); at >= 0 && n <= MAX_PIPELINED; at = buf.indexOf(CRLFCRLF, at + 4)) n++;
+  return n;
+}
+
+function resumeSocket(this: Socket): void {
+  this.resume();
 }
 
 function onError(): void {

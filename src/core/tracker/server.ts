@@ -1,42 +1,29 @@
 // The HTTP tracker: BEP 3 announce (BEP 23 compact, BEP 7 peers6), BEP 48 scrape, and STA's
-// JSON catalog of published files. This module routes: lifecycle, listening, and which route
-// answers a request; the routes are announceRoute, scrapeRoute and catalogRoute.
+// JSON catalog of published files. This module routes: lifecycle, listening, the team key, and
+// which route answers a request; the routes are announceRoute, scrapeRoute and catalogRoute.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { encode } from '../bencode';
 import { CATALOG_PATH, CatalogErrorJson } from '../catalogWire';
 import { Logger, RateLimitedLog, silentLogger } from '../log';
-import { MAX_TORRENT_BYTES } from '../metainfo';
-import { AnnounceRoute, DEFAULT_INTERVAL, DEFAULT_MAX_PEERS, DEFAULT_NUMWANT } from './announceRoute';
-import { Catalog, MAX_CATALOG_ENTRIES } from './catalog';
-import { CatalogRoute, DEFAULT_MAX_PUBLISH_BYTES } from './catalogRoute';
+import { TEAM_KEY_PATTERN } from '../trackerClient/urls';
+import { AnnounceRoute } from './announceRoute';
+import { AnswerCache } from './answerCache';
+import { Catalog } from './catalog';
+import { CatalogRoute } from './catalogRoute';
 import { HttpError } from './httpError';
 import { FrontAnswer, HttpFront } from './httpFront';
+import { IDLE_SOCKET_MS, MAX_PIPELINED } from './limits';
+import { printable } from './publishedNames';
 import { QueryError } from './query';
-import { sendBytes, sendJson } from './replies';
-import { DEFAULT_MAX_SCRAPE, scrapeAnswer } from './scrapeRoute';
+import { sendBytes, sendJson, whenClientReads } from './replies';
+import { KEY_REFUSAL, RouteKey } from './routeKey';
+import { fullScrape, scrapeAnswer } from './scrapeRoute';
 import { SwarmTable } from './swarmTable';
+import { settingsOf, TrackerOptions, TrackerSettings } from './trackerOptions';
 
-export interface TrackerOptions {
-  host?: string;
-  port?: number;
-  /** seconds between announces that the tracker asks for */
-  interval?: number;
-  minInterval?: number;
-  /** honour the `ip` announce parameter (lets anyone point a swarm anywhere: off by default) */
-  trustIpParam?: boolean;
-  /** most peers in one response (`numwant` is capped to it) */
-  maxPeers?: number;
-  defaultNumwant?: number;
-  /** most info_hash values in one scrape */
-  maxScrape?: number;
-  maxTorrentBytes?: number;
-  maxCatalogEntries?: number;
-  logger?: Logger;
-}
+export type { TrackerOptions } from './trackerOptions';
 
-const DEFAULT_HOST = '127.0.0.1';
-const DEFAULT_PORT = 7070;
 /** longest request line node:http lets through that a route still answers */
 const MAX_URL = 8192;
 /** longest request head, on the front and in node:http (431 beyond) */
@@ -45,31 +32,16 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 15_000;
 
-function settingsOf(o: TrackerOptions): Required<Omit<TrackerOptions, 'logger'>> {
-  const interval = o.interval ?? DEFAULT_INTERVAL;
-  const maxPeers = o.maxPeers ?? DEFAULT_MAX_PEERS;
-  return {
-    host: o.host ?? DEFAULT_HOST,
-    port: o.port ?? DEFAULT_PORT,
-    interval,
-    minInterval: Math.min(o.minInterval ?? Math.max(1, Math.floor(interval / 2)), interval),
-    trustIpParam: o.trustIpParam ?? false,
-    maxPeers,
-    defaultNumwant: Math.min(o.defaultNumwant ?? DEFAULT_NUMWANT, maxPeers),
-    maxScrape: o.maxScrape ?? DEFAULT_MAX_SCRAPE,
-    maxTorrentBytes: Math.min(o.maxTorrentBytes ?? DEFAULT_MAX_PUBLISH_BYTES, MAX_TORRENT_BYTES),
-    maxCatalogEntries: o.maxCatalogEntries ?? MAX_CATALOG_ENTRIES,
-  };
-}
-
 export class TrackerServer {
-  readonly swarms = new SwarmTable();
+  readonly swarms: SwarmTable;
   readonly catalog: Catalog;
-  readonly opts: Required<Omit<TrackerOptions, 'logger'>>;
+  readonly opts: TrackerSettings;
+  private readonly routeKey: RouteKey;
   private readonly server: Server;
   private readonly front: HttpFront;
   private readonly announceRoute: AnnounceRoute;
   private readonly catalogRoute: CatalogRoute;
+  private readonly fullScrape: AnswerCache;
   private sweepTimer?: NodeJS.Timeout;
   private readonly log: Logger;
   private readonly badLog: RateLimitedLog;
@@ -78,20 +50,34 @@ export class TrackerServer {
     this.log = options.logger ?? silentLogger;
     this.badLog = new RateLimitedLog((m) => this.log.warn(m));
     this.opts = settingsOf(options);
-    this.catalog = new Catalog(this.opts.maxCatalogEntries);
-    this.announceRoute = new AnnounceRoute(this.swarms, this.catalog, this.opts);
-    this.catalogRoute = new CatalogRoute(this.swarms, this.catalog, this.opts, this.log, (req, res, e) => this.fail(req, res, CATALOG_PATH, e));
-    this.server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (req, res) => this.handle(req, res));
+    const o = this.opts;
+    if (o.key !== undefined && !TEAM_KEY_PATTERN.test(o.key)) throw new Error('a team key is 16 to 128 letters, digits, - or _');
+    this.routeKey = new RouteKey(o.key);
+    this.swarms = new SwarmTable({ maxSwarms: o.maxSwarms, maxPeersPerSwarm: o.maxPeersPerSwarm, maxTrackedPeers: o.maxTrackedPeers });
+    this.catalog = new Catalog({ maxEntries: o.maxCatalogEntries, maxBytes: o.maxCatalogBytes, maxEntriesPerAddress: o.maxEntriesPerAddress });
+    this.fullScrape = new AnswerCache(() => fullScrape(this.swarms));
+    this.announceRoute = new AnnounceRoute(this.swarms, this.catalog, o);
+    this.catalogRoute = new CatalogRoute(this.swarms, this.catalog, o, this.log, (req, res, e) => this.fail(req, res, CATALOG_PATH, e));
+    this.server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (req, res) => {
+      if (pipelinedTooDeep(req.socket, res)) return void req.socket.destroy();
+      whenClientReads(res, () => this.handle(req, res));
+    });
     this.server.headersTimeout = HEADERS_TIMEOUT_MS;
     this.server.requestTimeout = REQUEST_TIMEOUT_MS;
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+    // a client that stops reading its answers holds them in memory: it is closed after this long
+    this.server.timeout = IDLE_SOCKET_MS;
     // takes the connections first: answers plain GET /announce and /scrape, hands the rest to this.server
     this.front = new HttpFront(this.server, (route, url, query, remote) => this.hotRoute(route, url, query, remote), {
       maxHeadBytes: MAX_HEAD_BYTES,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: o.maxConnections,
+      maxRequestsPerSocket: o.maxRequestsPerSocket,
+      key: this.routeKey,
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      this.badLog.line(`bad HTTP from ${(socket as Socket).remoteAddress}: ${err.message}`);
+      this.badLog.line(`bad HTTP from ${(socket as Socket).remoteAddress}: ${printable(err.message)}`);
       if (!socket.writable) return void socket.destroy();
       // unparseable HTTP still gets a reason a BitTorrent client can show (431: head too long)
       const big = err.code === 'HPE_HEADER_OVERFLOW';
@@ -108,7 +94,8 @@ export class TrackerServer {
     // peers that miss about two announces are gone
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(250, this.opts.interval * 500));
     this.sweepTimer.unref();
-    this.log.info(`tracker listening on ${this.announceUrl} (interval ${this.opts.interval}s)`);
+    const keyed = this.opts.key ? ' (team key required)' : '';
+    this.log.info(`tracker listening on ${this.baseUrl}${keyed} (interval ${this.opts.interval}s)`);
     return this.address();
   }
 
@@ -116,18 +103,29 @@ export class TrackerServer {
     return this.front.address();
   }
 
+  /** http://HOST:PORT, without the team key */
   get baseUrl(): string {
     const a = this.address();
     const host = a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
     return `http://${host}:${a.port}`;
   }
 
+  /** The announce URL, with the team key if there is one: what a peer (or an invite) uses. */
   get announceUrl(): string {
-    return `${this.baseUrl}/announce`;
+    return `${this.baseUrl}${this.routeKey.prefix}/announce`;
+  }
+
+  get catalogUrl(): string {
+    return `${this.baseUrl}${this.routeKey.prefix}${CATALOG_PATH}`;
+  }
+
+  get scrapeUrl(): string {
+    return `${this.baseUrl}${this.routeKey.prefix}/scrape`;
   }
 
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.catalogRoute.list.close();
     const closed = this.front.close();
     this.server.close();
     this.server.closeAllConnections();
@@ -148,7 +146,10 @@ export class TrackerServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    const fullPath = q < 0 ? url : url.slice(0, q);
+    const at = this.routeKey.start(fullPath);
+    if (at < 0) return this.refuseKey(req, res, fullPath);
+    const path = at === 0 ? fullPath : fullPath.slice(at);
     const query = q < 0 ? '' : url.slice(q + 1);
     try {
       if (url.length > MAX_URL) throw new HttpError(414, `request line longer than ${MAX_URL} bytes`);
@@ -158,15 +159,16 @@ export class TrackerServer {
       }
       if (path === '/scrape') {
         if (req.method !== 'GET') throw new HttpError(405, 'scrape takes GET');
-        return sendBytes(res, 200, scrapeAnswer(this.swarms, query, this.opts.maxScrape));
+        return sendBytes(res, 200, scrapeAnswer(this.swarms, query, this.opts.maxScrape, this.fullScrape));
       }
       if (path === CATALOG_PATH || path.startsWith(`${CATALOG_PATH}/`)) return this.catalogRoute.handle(req, res, path, query);
       if (path === '/' && req.method === 'GET') {
+        const p = this.routeKey.prefix;
         return sendJson(res, 200, {
           name: 'STA tracker',
-          announce: '/announce',
-          scrape: '/scrape',
-          catalog: CATALOG_PATH,
+          announce: `${p}/announce`,
+          scrape: `${p}/scrape`,
+          catalog: `${p}${CATALOG_PATH}`,
           torrents: this.swarms.size,
           published: this.catalog.size,
         });
@@ -177,11 +179,19 @@ export class TrackerServer {
     }
   }
 
+  /** A missing or wrong team key: one answer per kind of route, the same whatever the key was. */
+  private refuseKey(req: IncomingMessage, res: ServerResponse, path: string): void {
+    this.badLog.line(`403 ${req.method} without the team key from ${req.socket.remoteAddress}`);
+    if (!req.complete) res.setHeader('Connection', 'close');
+    if (/\/(announce|scrape)$/.test(path)) sendBytes(res, 403, encode({ 'failure reason': KEY_REFUSAL }));
+    else sendJson(res, 403, { error: KEY_REFUSAL } satisfies CatalogErrorJson);
+  }
+
   /** GET /announce and /scrape from the front: the same answers as through handle(). */
   private hotRoute(route: 'announce' | 'scrape', url: string, query: string, remote: string | undefined): FrontAnswer {
     try {
       if (url.length > MAX_URL) throw new HttpError(414, `request line longer than ${MAX_URL} bytes`);
-      const body = route === 'announce' ? this.announceRoute.answer(remote, query) : scrapeAnswer(this.swarms, query, this.opts.maxScrape);
+      const body = route === 'announce' ? this.announceRoute.answer(remote, query) : scrapeAnswer(this.swarms, query, this.opts.maxScrape, this.fullScrape);
       return { status: 200, body };
     } catch (e) {
       const { status, message } = this.failure('GET', `/${route}`, remote, e);
@@ -189,12 +199,12 @@ export class TrackerServer {
     }
   }
 
-  /** Logs a failed request; its status and message. */
+  /** Logs a failed request; its status and message (no control characters in either). */
   private failure(method: string | undefined, path: string, remote: string | undefined, e: unknown): { status: number; message: string } {
     const status = e instanceof HttpError ? e.status : e instanceof QueryError ? 400 : 500;
-    const message = (e as Error).message ?? String(e);
-    this.badLog.line(`${status} ${method} ${path.slice(0, 80)} from ${remote}: ${message}`);
-    if (status === 500) this.log.error(`internal error on ${path.slice(0, 80)}: ${(e as Error).stack ?? message}`);
+    const message = printable((e as Error).message ?? String(e));
+    this.badLog.line(`${status} ${method} ${printable(path.slice(0, 80))} from ${remote}: ${message}`);
+    if (status === 500) this.log.error(`internal error on ${printable(path.slice(0, 80))}: ${printable((e as Error).stack ?? message)}`);
     return { status, message };
   }
 
@@ -206,4 +216,15 @@ export class TrackerServer {
     if (path.startsWith(CATALOG_PATH)) sendJson(res, status, { error: message } satisfies CatalogErrorJson);
     else sendBytes(res, status, encode({ 'failure reason': message }));
   }
+}
+
+// requests on a connection that node:http has parsed and not yet seen answered
+const waiting = new WeakMap<Socket, number>();
+
+/** Counts the request of `res`; true when its connection has more than MAX_PIPELINED waiting. */
+function pipelinedTooDeep(socket: Socket, res: ServerResponse): boolean {
+  const n = (waiting.get(socket) ?? 0) + 1;
+  waiting.set(socket, n);
+  res.once('close', () => waiting.set(socket, (waiting.get(socket) ?? 1) - 1));
+  return n > MAX_PIPELINED;
 }

@@ -11,10 +11,11 @@ export function isSwarmEvent(event: string): event is SwarmEvent {
 }
 
 export interface TrackedPeer {
-  key: string; // peer id as a latin1 string
-  readonly peerId: Buffer;
+  key: string; // peer id as a latin1 string: never handed out, it is what proves a peer is itself
   ip: string;
   port: number;
+  /** the address its announces come from; only announces from there change or remove it */
+  readonly source: string;
   v6: boolean; // its compact address is 18 bytes (IPv6), not 6
   seeder: boolean;
   lastSeen: number;
@@ -25,16 +26,17 @@ class Peer implements TrackedPeer {
     public key: string,
     public ip: string,
     public port: number,
+    readonly source: string,
     public v6: boolean,
     public seeder: boolean,
     public lastSeen: number,
   ) {}
+}
 
-  // Made from the key when asked (only compact=0 answers ask): a 20-byte Buffer kept per peer
-  // would pin a whole 8 KiB slab of Node's Buffer pool for each of thousands of peers.
-  get peerId(): Buffer {
-    return Buffer.from(this.key, 'latin1');
-  }
+/** Peers over all swarms: each swarm takes one when it adds a peer and gives it back on removal. */
+export class PeerBudget {
+  used = 0;
+  constructor(readonly max = Infinity) {}
 }
 
 /** Bytes written by `Swarm.sampleCompact`. */
@@ -58,6 +60,11 @@ export class Swarm {
   completed = 0; // finished downloads, each counted once
   lastActivity = Date.now();
 
+  constructor(
+    private readonly maxPeers = Infinity,
+    private readonly budget = new PeerBudget(),
+  ) {}
+
   get size(): number {
     return this.peers.length;
   }
@@ -67,11 +74,14 @@ export class Swarm {
   }
 
   /**
-   * Applies one announce of the peer `key`: `stopped` removes it, anything else adds or updates
-   * it. `left` is undefined when the announce did not say. Returns whether the peer seeds.
+   * Applies one announce of the peer `key` from `source`: `stopped` removes it, anything else adds
+   * or updates it. `left` is undefined when the announce did not say. Returns whether the peer
+   * seeds, or undefined when the swarm (or the tracker) has no room for a new peer. A peer id
+   * already here from another address is someone else's: the announce changes nothing.
    */
-  announce(event: SwarmEvent, left: number | undefined, key: string, ip: string, port: number, now: number): boolean {
+  announce(event: SwarmEvent, left: number | undefined, key: string, ip: string, port: number, now: number, source = ip): boolean | undefined {
     const at = this.byKey.get(key);
+    if (at !== undefined && this.peers[at].source !== source) return left === 0;
     const wasSeeder = at !== undefined && this.peers[at].seeder;
     const wasLeecher = at !== undefined && !wasSeeder;
     if (event === 'stopped') {
@@ -81,17 +91,23 @@ export class Swarm {
       this.remove(key);
       return left === 0;
     }
+    if (at === undefined && (this.peers.length >= this.maxPeers || this.budget.used >= this.budget.max)) return undefined;
     let seeder = left === 0 || event === 'completed';
     // a bare re-announce that leaves out `left` keeps the peer as it was
     if (at !== undefined && event === '' && left === undefined) seeder = wasSeeder;
-    this.upsert(key, ip, port, seeder, now);
+    this.upsert(key, ip, port, source, seeder, now);
     // a finished download counts once: `completed` (unless already a seeder here), or a
     // known leecher announcing left=0 without the event
     if (event === 'completed' ? at === undefined || wasLeecher : wasLeecher && seeder) this.completed++;
     return seeder;
   }
 
-  private upsert(key: string, ip: string, port: number, seeder: boolean, now: number): void {
+  /** Whether a peer announcing from `source` seeds this torrent. */
+  seedsFrom(source: string): boolean {
+    return this.peers.some((p) => p.seeder && p.source === source);
+  }
+
+  private upsert(key: string, ip: string, port: number, source: string, seeder: boolean, now: number): void {
     const at = this.byKey.get(key);
     this.lastActivity = now;
     if (at !== undefined) {
@@ -116,7 +132,8 @@ export class Swarm {
     const v6 = writeCompactAddress(ip, port, this.slots, i * STRIDE + 1) === 18;
     this.slots[i * STRIDE] = (seeder ? SEEDER : 0) | (v6 ? V6 : 0);
     this.byKey.set(key, i);
-    this.peers.push(new Peer(key, ip, port, v6, seeder, now));
+    this.peers.push(new Peer(key, ip, port, source, v6, seeder, now));
+    this.budget.used++;
     if (seeder) this.seeders++;
   }
 
@@ -132,6 +149,7 @@ export class Swarm {
       this.slots.copyWithin(at * STRIDE, from * STRIDE, from * STRIDE + STRIDE);
     }
     this.byKey.delete(key);
+    this.budget.used--;
     if (gone.seeder) this.seeders--;
   }
 

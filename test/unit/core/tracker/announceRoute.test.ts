@@ -16,7 +16,8 @@ const IH = meta.infoHash;
 function tracker(rules: Partial<AnnounceRules> = {}) {
   const swarms = new SwarmTable();
   const catalog = new Catalog();
-  const route = new AnnounceRoute(swarms, catalog, { interval: 60, minInterval: 30, trustIpParam: false, maxPeers: 200, defaultNumwant: 50, ...rules });
+  const base = { interval: 60, minInterval: 30, trustIpParam: false, maxPeers: 200, defaultNumwant: 50, announceRate: 0, announceBurst: 1 };
+  const route = new AnnounceRoute(swarms, catalog, { ...base, ...rules });
   /** Announces peer `n` (port 6000 + n) from 10.0.0.n with extra query parts. */
   const announce = (n: number, extra = '', ih = IH) => route.answer(`10.0.0.${n}`, `info_hash=${pct(ih)}&peer_id=${pct(id(n))}&port=${6000 + n}${extra}`);
   return { swarms, catalog, route, announce };
@@ -34,14 +35,23 @@ describe('announce route', () => {
     assert.deepEqual(body, want);
   });
 
-  it('compact=0: dictionaries with peer ids, or without them (no_peer_id=1)', () => {
+  it('compact=0: dictionaries of ip and port, never the peer id (no_peer_id or not)', () => {
     const { announce, catalog } = tracker();
-    catalog.publish(meta, 'shared.bin');
+    catalog.publish(meta, 'shared.bin', '10.0.0.1');
     announce(1, '&left=5');
     const { peers, ...counts } = decode(announce(2, '&left=5&compact=0'));
     assert.deepEqual(counts, { complete: 0, incomplete: 2, interval: 60, 'min interval': 30, 'sta catalog': 1 });
-    assert.deepEqual(peers, [{ 'peer id': id(1), ip: Buffer.from('10.0.0.1'), port: 6001 }]);
+    assert.deepEqual(peers, [{ ip: Buffer.from('10.0.0.1'), port: 6001 }]);
     assert.deepEqual(decode(announce(2, '&compact=0&no_peer_id=1')).peers, [{ ip: Buffer.from('10.0.0.1'), port: 6001 }]);
+  });
+
+  it('a peer id announced from another address changes nothing; the rate limit refuses with 429', () => {
+    const { route, swarms } = tracker({ announceRate: 1, announceBurst: 1 });
+    const q = (left: number, event = '') => `info_hash=${pct(IH)}&peer_id=${pct(id(1))}&port=6001&left=${left}&event=${event}`;
+    route.answer('10.0.0.1', q(0, 'started'));
+    route.answer('10.0.0.9', q(5, 'stopped'));
+    assert.equal(swarms.get(meta.infoHashHex)!.seeders, 1);
+    assert.throws(() => route.answer('10.0.0.1', q(0)), (e: Error & { status?: number }) => e.status === 429 && /too many announces/.test(e.message));
   });
 
   it('numwant: the default, as asked, capped at maxPeers; stopped gets none', () => {
@@ -73,7 +83,7 @@ describe('announce route', () => {
 
   it('the last seeder stopping takes the catalog entry; a leecher stopping does not', () => {
     const { announce, catalog } = tracker();
-    catalog.publish(meta, 'shared.bin');
+    catalog.publish(meta, 'shared.bin', '10.0.0.1');
     announce(1, '&left=0');
     announce(2, '&left=0');
     announce(3, '&left=5');
@@ -86,7 +96,7 @@ describe('announce route', () => {
 
   it('a seeder re-announcing with bytes left leaves the catalog entry alone', () => {
     const { announce, catalog } = tracker();
-    catalog.publish(meta, 'shared.bin');
+    catalog.publish(meta, 'shared.bin', '10.0.0.1');
     announce(1, '&left=0');
     announce(1, '&left=7');
     assert.ok(catalog.has(meta.infoHashHex));

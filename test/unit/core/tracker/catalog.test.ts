@@ -1,24 +1,20 @@
 // The tracker's catalog store: published torrents, display paths, and entries as JSON.
 import assert from 'node:assert/strict';
 import { magnetUri } from '../../../../src/core/metainfo';
-import { Catalog, cleanCatalogPath, entryJson } from '../../../../src/core/tracker/catalog';
+import { Catalog, entryJson } from '../../../../src/core/tracker/catalog';
 import { torrentOf } from './fixtures';
 
 describe('tracker catalog', () => {
-  it('cleanCatalogPath keeps relative forward-slash paths and falls back on anything else', () => {
-    assert.equal(cleanCatalogPath('docs/a b/ü.txt', 'f'), 'docs/a b/ü.txt');
-    assert.equal(cleanCatalogPath('docs\\win\\x.bin', 'f'), 'docs/win/x.bin');
-    const bad = [undefined, '', '/etc/passwd', 'C:/x', 'c:x', 'a//b', 'a/./b', '../x', 'a/..', 'a/', 'nul\0x', 'x'.repeat(1025)];
-    for (const raw of bad) assert.equal(cleanCatalogPath(raw, 'fallback'), 'fallback', JSON.stringify(raw));
-    assert.equal(cleanCatalogPath('x'.repeat(1024), 'f').length, 1024);
-  });
-
-  it('publish creates once, re-publishing moves the path, remove forgets', () => {
+  it('publish creates once, re-publishing moves the path (and the version), remove forgets', () => {
     const c = new Catalog();
     const m = torrentOf('a.bin');
-    const first = c.publish(m, 'one/a.bin', 1000);
+    const first = c.publish(m, 'one/a.bin', '10.0.0.1', 1000);
     assert.equal(first.created, true);
-    const again = c.publish(m, 'two/a.bin', 2000);
+    const v = c.version;
+    assert.equal(c.publish(m, 'one/a.bin', '10.0.0.1', 1500).created, false);
+    assert.equal(c.version, v, 'nothing changed');
+    const again = c.publish(m, 'two/a.bin', '10.0.0.1', 2000);
+    assert.ok(c.version > v);
     assert.equal(again.created, false);
     assert.equal(again.entry, first.entry);
     assert.deepEqual({ path: again.entry!.path, publishedAt: again.entry!.publishedAt }, { path: 'two/a.bin', publishedAt: 1000 });
@@ -30,18 +26,29 @@ describe('tracker catalog', () => {
   });
 
   it('a full catalog refuses new torrents but still updates known ones', () => {
-    const c = new Catalog(2);
+    const c = new Catalog({ maxEntries: 2, maxBytes: Infinity, maxEntriesPerAddress: Infinity });
     const [a, b, d] = [torrentOf('a', 1), torrentOf('b', 2), torrentOf('d', 3)];
-    c.publish(a, 'a');
-    c.publish(b, 'b');
-    assert.deepEqual(c.publish(d, 'd'), { created: false });
-    assert.equal(c.publish(a, 'a2').entry?.path, 'a2');
+    c.publish(a, 'a', 'x');
+    c.publish(b, 'b', 'y');
+    assert.deepEqual(c.publish(d, 'd', 'z'), { created: false, full: 'the catalog is full (2 files)' });
+    assert.equal(c.publish(a, 'a2', 'x').entry?.path, 'a2');
     assert.deepEqual([...c.values()].map((e) => e.path), ['a2', 'b']);
+  });
+
+  it('caps per address and in bytes; removing an entry gives both back', () => {
+    const [a, b, d] = [torrentOf('a', 1), torrentOf('b', 2), torrentOf('d', 3)];
+    const c = new Catalog({ maxEntries: 10, maxBytes: a.torrent.length * 2 + 10, maxEntriesPerAddress: 1 });
+    assert.equal(c.publish(a, 'a', 'x').created, true);
+    assert.match(c.publish(b, 'b', 'x').full!, /your address has published 1 files/);
+    assert.equal(c.publish(b, 'b', 'y').created, true);
+    assert.match(c.publish(d, 'd', 'z').full!, /bytes/);
+    c.remove(a.infoHashHex);
+    assert.equal(c.publish(d, 'd', 'x').created, true);
   });
 
   it('entryJson: what the catalog routes send, zeros for a torrent nobody announced', () => {
     const m = torrentOf('film.mkv', 7);
-    const entry = new Catalog().publish(m, 'videos/film.mkv', Date.UTC(2024, 0, 2, 3, 4, 5)).entry!;
+    const entry = new Catalog().publish(m, 'videos/film.mkv', '10.0.0.1', Date.UTC(2024, 0, 2, 3, 4, 5)).entry!;
     const base = {
       name: 'film.mkv',
       path: 'videos/film.mkv',

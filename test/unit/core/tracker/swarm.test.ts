@@ -1,6 +1,6 @@
 // What one announce does to a swarm (Swarm.announce), the peers it hands out, and expiry.
 import assert from 'node:assert/strict';
-import { isSwarmEvent, Swarm, SwarmEvent } from '../../../../src/core/tracker/swarm';
+import { isSwarmEvent, PeerBudget, Swarm, SwarmEvent } from '../../../../src/core/tracker/swarm';
 import { SwarmTable } from '../../../../src/core/tracker/swarmTable';
 
 const T0 = 1_000_000;
@@ -122,10 +122,10 @@ describe('Swarm peers', () => {
     assert.equal(one.v4.length / 6 + one.v6.length / 18, 1, 'numwant 1 gives one peer');
   });
 
-  it('a peer that moves gets its new address; removal keeps the others intact', () => {
+  it('a peer that moves (its `ip` parameter, from the same source) gets its new address; removal keeps the others intact', () => {
     const s = new Swarm();
     for (let i = 1; i <= 5; i++) s.announce('started', 1, `p${i}`, `10.0.0.${i}`, 1000 + i, T0);
-    s.announce('', 1, 'p5', '::2', 2005, T0);
+    s.announce('', 1, 'p5', '::2', 2005, T0, '10.0.0.5');
     s.announce('stopped', 1, 'p1', '10.0.0.1', 1001, T0);
     const got = compact(s, 10, 'nobody', false);
     const v4 = [];
@@ -153,18 +153,53 @@ describe('Swarm peers', () => {
   });
 });
 
+describe('Swarm: who may change a peer, and the caps', () => {
+  it('an announce of a known peer id from another source changes nothing, stopped included', () => {
+    const s = new Swarm();
+    s.announce('started', 0, 'v', '10.0.0.1', 6881, T0, '10.0.0.1');
+    assert.equal(s.announce('', 5, 'v', '10.0.0.9', 9999, T0, '10.0.0.9'), false);
+    s.announce('stopped', 0, 'v', '10.0.0.9', 9999, T0, '10.0.0.9');
+    assert.deepEqual(counts(s), { seeders: 1, leechers: 0, completed: 0 });
+    assert.deepEqual(compact(s, 5, 'x', false).v4, Buffer.from([10, 0, 0, 1, 6881 >> 8, 6881 & 255]));
+    assert.equal(s.seedsFrom('10.0.0.1'), true);
+    assert.equal(s.seedsFrom('10.0.0.9'), false);
+  });
+
+  it('a full swarm, or a spent peer budget, refuses new peers (undefined) and still updates known ones', () => {
+    const budget = new PeerBudget(3);
+    const a = new Swarm(2, budget);
+    const b = new Swarm(10, budget);
+    a.announce('started', 1, 'p1', '10.0.0.1', 1, T0);
+    a.announce('started', 1, 'p2', '10.0.0.2', 1, T0);
+    assert.equal(a.announce('started', 1, 'p3', '10.0.0.3', 1, T0), undefined);
+    assert.equal(a.announce('', 0, 'p1', '10.0.0.1', 1, T0), true);
+    b.announce('started', 1, 'q1', '10.0.0.4', 1, T0);
+    assert.equal(b.announce('started', 1, 'q2', '10.0.0.5', 1, T0), undefined, 'the tracker-wide budget is spent');
+    a.announce('stopped', 1, 'p2', '10.0.0.2', 1, T0);
+    assert.equal(budget.used, 2);
+    assert.equal(b.announce('started', 1, 'q2', '10.0.0.5', 1, T0), false);
+  });
+
+  it('SwarmTable: no new swarm past maxSwarms', () => {
+    const t = new SwarmTable({ maxSwarms: 1, maxPeersPerSwarm: 5, maxTrackedPeers: 5 });
+    assert.ok(t.getOrCreate('a'));
+    assert.equal(t.getOrCreate('b'), undefined);
+    assert.ok(t.getOrCreate('a'));
+  });
+});
+
 describe('SwarmTable', () => {
   it('expire drops empty swarms unless they remember a download and were active since', () => {
     const t = new SwarmTable();
-    t.getOrCreate('quiet').announce('started', 1, 'a', '10.0.0.1', 1, T0);
-    const done = t.getOrCreate('done');
+    t.getOrCreate('quiet')!.announce('started', 1, 'a', '10.0.0.1', 1, T0);
+    const done = t.getOrCreate('done')!;
     done.announce('completed', 0, 'b', '10.0.0.2', 1, T0);
-    t.getOrCreate('busy').announce('started', 1, 'c', '10.0.0.3', 1, T0 + 10_000);
+    t.getOrCreate('busy')!.announce('started', 1, 'c', '10.0.0.3', 1, T0 + 10_000);
     assert.equal(t.expire(T0 + 1), 2);
     assert.deepEqual([...t.keys()].sort(), ['busy']);
     assert.equal(t.get('done'), undefined, 'its last activity was before the deadline too');
 
-    const kept = t.getOrCreate('kept');
+    const kept = t.getOrCreate('kept')!;
     kept.announce('completed', 0, 'd', '10.0.0.4', 1, T0 + 10_000);
     kept.announce('stopped', 0, 'd', '10.0.0.4', 1, T0 + 10_000);
     t.expire(T0 + 5000);
