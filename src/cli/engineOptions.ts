@@ -1,6 +1,6 @@
-// The options `sta share` and `sta get` have in common: where the local peer listens, how fast
+// The options `sta share` and `sta get` share: where the local peer listens, how fast
 // it uploads, how it reports; and the one place that turns them into the Engine's options.
-import { consoleLogger, type EngineOptions } from '../core/api';
+import { consoleLogger, type EngineOptions, type Logger, redact, teamKeyOf } from '../core/api';
 import { intOption, OptionSpec, rateOption } from './args';
 
 export const engineOptionSpecs: Record<string, OptionSpec> = {
@@ -17,7 +17,19 @@ export function engineOptionsFrom(values: Record<string, any>, trackers: string[
     host: values.host,
     port: intOption(values, 'port', 0, 65535),
     trackers,
-    logger: consoleLogger('', values.verbose),
+    logger: withoutKeys(consoleLogger('', values.verbose), trackers),
     maxUploadRate: rateOption(values, 'max-upload-rate'),
+  };
+}
+
+/** The log with the trackers' team keys blotted out: logs get pasted into issues and chats. */
+function withoutKeys(log: Logger, trackers: string[]): Logger {
+  const keys = trackers.map(teamKeyOf).filter((k): k is string => k !== undefined);
+  if (keys.length === 0) return log;
+  return {
+    info: (m) => log.info(redact(m, keys)),
+    warn: (m) => log.warn(redact(m, keys)),
+    error: (m) => log.error(redact(m, keys)),
+    debug: (m) => log.debug(redact(m, keys)),
   };
 }

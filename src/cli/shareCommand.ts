@@ -2,7 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { announceUrlOf, DEFAULT_EXCLUDES, DEFAULT_UPLOAD_SLOTS, Engine, Repository, SharedFile } from '../core/api';
+import { announceUrlOf, DEFAULT_EXCLUDES, DEFAULT_UPLOAD_SLOTS, Engine, isSecretPath, Repository, SharedFile } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
 import { makeReporter, report } from './progress';
@@ -14,7 +14,7 @@ export const shareSpec: CommandSpec = {
   usage: 'share PATH... --tracker URL [--host ADDR] [--port N]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable)' },
-    exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults)' },
+    exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults; secrets are always skipped)' },
     'upload-slots': { type: 'string', arg: 'N', help: `peers served at once (default ${DEFAULT_UPLOAD_SLOTS})` },
     ...engineOptionSpecs,
   },
@@ -42,6 +42,10 @@ export async function shareCommand(argv: string[]): Promise<number> {
     if (st.isDirectory()) files = await repo.scan();
     else if (st.size === 0) {
       reporter.event('skipped', { path: abs, reason: 'empty file' });
+      continue;
+    } else if (isSecretPath(abs)) {
+      // credentials and keys never leave, even when named: the list is in core/repository.ts
+      reporter.event('skipped', { path: abs, reason: 'looks like a secret (key, credentials or state file); STA never shares those' });
       continue;
     } else files = [{ path: abs, relPath: basename(abs), size: st.size, mtimeMs: st.mtimeMs }];
     for (const f of files) {

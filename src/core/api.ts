@@ -2,7 +2,7 @@
 // src/core (storage, wire, session internals, the tracker server) is the engine's own business.
 export { DEFAULT_MAX_CONNECTIONS, Engine, type EngineOptions, type EngineEvents } from './engine';
 export { createTorrent, magnetUri, parseMagnet, parseTorrent, MetainfoError, type Magnet, type Metainfo } from './metainfo';
-export { DEFAULT_EXCLUDES, Repository, type SharedFile } from './repository';
+export { DEFAULT_EXCLUDES, isSecretPath, Repository, SECRET_EXCLUDES, type SharedFile } from './repository';
 export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
 export { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './session/sessionTypes';
@@ -13,5 +13,5 @@ export { fetchCatalog, fetchMetainfo, fetchTorrent, publishTorrent } from './tra
 export { TrackerError, type TrackerErrorKind } from './trackerClient/trackerError';
 export type { PeerAddress } from './trackerClient/peers';
 export type { CatalogFileJson } from './catalogWire';
-export { formatBytes, formatEta, formatRate } from './format';
+export { displayText, formatBytes, formatEta, formatRate, redact } from './format';
 export { consoleLogger, silentLogger, type Logger } from './log';

@@ -5,8 +5,49 @@ import { promises as fsp } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { createTorrent, Metainfo, parseTorrent } from './metainfo';
+import { teamKeyOf } from './trackerClient/urls';
 
-export const DEFAULT_EXCLUDES = ['**/.git/**', '**/node_modules/**', '**/.vscode/**', '**/.sta/**', '**/.env*', '**/*.pem', '**/*.key', '**/id_*'];
+/** Tooling and STA's own partial downloads: skipped unless a file is shared by name. */
+export const DEFAULT_EXCLUDES = ['**/.git/**', '**/node_modules/**', '**/.vscode/**', '**/.sta/**'];
+
+/** Credentials, keys and state files: never shared, whatever settings or flags say (matched without case). */
+export const SECRET_EXCLUDES = [
+  '**/.env*',
+  '**/*.pem',
+  '**/*.key',
+  '**/id_*',
+  '**/*.ppk',
+  '**/.ssh/**',
+  '**/.gnupg/**',
+  '**/.aws/**',
+  '**/.kube/**',
+  '**/.docker/config.json',
+  '**/.npmrc',
+  '**/.yarnrc.yml',
+  '**/.pypirc',
+  '**/.git-credentials',
+  '**/.netrc',
+  '**/_netrc',
+  '**/.pgpass',
+  '**/.htpasswd',
+  '**/.vault-token',
+  '**/*.pfx',
+  '**/*.p12',
+  '**/*.jks',
+  '**/*.keystore',
+  '**/*.kdbx',
+  '**/*.tfstate',
+  '**/*.tfstate.*',
+  '**/credentials*.json',
+];
+
+const secretMatcher = picomatch(SECRET_EXCLUDES, { dot: true, nocase: true });
+
+/** Does this path (relative, or absolute: every folder on the way counts) name a secret? */
+export function isSecretPath(path: string): boolean {
+  const rel = path.replace(/\\/g, '/').replace(/^[A-Za-z]:/, '').replace(/^\/+/, '');
+  return secretMatcher(rel) || secretMatcher(rel + '/');
+}
 
 export interface SharedFile {
   path: string; // absolute
@@ -30,10 +71,10 @@ export class Repository {
     const patterns = opts.excludes ?? DEFAULT_EXCLUDES;
     const m = picomatch(patterns, { dot: true });
     // a pattern like **/.git/** must also exclude the folder itself
-    this.isExcluded = (rel) => m(rel) || m(rel + '/');
+    this.isExcluded = (rel) => m(rel) || m(rel + '/') || isSecretPath(rel);
   }
 
-  /** Regular, non-empty, non-excluded files under the root; symlinks are not followed. */
+  /** Regular, non-empty files under the root, neither excluded nor secret; symlinks are not followed. */
   async scan(): Promise<SharedFile[]> {
     const out: SharedFile[] = [];
     const max = this.opts.maxFiles ?? 10_000;
@@ -74,7 +115,13 @@ export class Repository {
         // missing or stale cache: hash again
       }
     }
-    const meta = await createTorrent(file.path, { announce: announce[0], announceList: announce.length > 1 ? announce.map((a) => [a]) : undefined, signal });
+    const meta = await createTorrent(file.path, {
+      announce: announce[0],
+      announceList: announce.length > 1 ? announce.map((a) => [a]) : undefined,
+      // a team's torrents stay with the team: BEP 27 clients use no DHT or PEX for them
+      private: announce.some((a) => teamKeyOf(a) !== undefined),
+      signal,
+    });
     if (cacheFile) {
       await fsp.mkdir(this.opts.cacheDir!, { recursive: true });
       const tmp = `${cacheFile}.${process.pid}.tmp`;

@@ -6,6 +6,8 @@ export const Commands = {
   request: 'sta.request',
   startLocalTracker: 'sta.startLocalTracker',
   stopLocalTracker: 'sta.stopLocalTracker',
+  copyInvite: 'sta.copyInvite',
+  joinTeam: 'sta.joinTeam',
   pauseTransfer: 'sta.pauseTransfer',
   resumeTransfer: 'sta.resumeTransfer',
   cancelTransfer: 'sta.cancelTransfer',
@@ -41,7 +43,18 @@ export const Settings = {
   maxUploadRate: 'maxUploadRate',
   autoStart: 'autoStart',
   localTrackerPort: 'localTrackerPort',
+  localTrackerOnLan: 'localTrackerOnLan',
   catalogRefreshSeconds: 'catalogRefreshSeconds',
+} as const;
+
+/** What the extension keeps in SecretStorage (team keys) and workspaceState (the first-Start answer). */
+export const StoreKeys = {
+  /** the team key of the tracker at this origin (`http://host:port`) */
+  teamKey: (origin: string) => `sta.teamKey:${origin}`,
+  /** the key Start Local Tracker made, kept across restarts and ports */
+  localTrackerKey: 'sta.localTrackerKey',
+  /** workspaceState: the folder + tracker pairs the user said Share to */
+  sharedWith: 'sta.sharedWith',
 } as const;
 
 /** contextValue of tree items; `when` clauses in package.json match these */

@@ -1,5 +1,6 @@
 // "STA: <name> downloaded and verified." with Reveal in Explorer, once per finished download.
 import * as vscode from 'vscode';
+import { displayText } from '../core/api';
 import { Disposable } from './lifecycle';
 import type { Transfers } from './model/transfers';
 
@@ -10,7 +11,7 @@ export class DownloadNotification extends Disposable {
       transfers.onDidFinish((t) => {
         if (t.kind !== 'download' || !t.path) return;
         const file = vscode.Uri.file(t.path);
-        void vscode.window.showInformationMessage(`STA: ${t.name} downloaded and verified.`, 'Reveal in Explorer').then(
+        void vscode.window.showInformationMessage(`STA: ${displayText(t.name)} downloaded and verified.`, 'Reveal in Explorer').then(
           (pick) => pick && vscode.commands.executeCommand('revealInExplorer', file),
         );
       }),

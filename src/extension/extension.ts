@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import * as fileActions from './commands/fileActions';
 import { requestCommand } from './commands/request';
 import * as startStop from './commands/startStop';
+import * as team from './commands/team';
 import * as transferActions from './commands/transferActions';
 import { Commands, ContextKeys, Views } from './constants';
 import { DownloadNotification } from './downloadNotification';
@@ -14,7 +15,9 @@ import { channelLogger } from './logChannel';
 import { StaService } from './model/staService';
 import { workspaceFolder } from './model/workspaceFolder';
 import { readSettings } from './settings';
+import { ShareConsent } from './shareConsent';
 import { StatusBar } from './statusBar';
+import { TeamKeys } from './teamKeys';
 import { SharedView } from './views/sharedView';
 import { TrackerFilesView } from './views/trackerFilesView';
 import { TransfersView } from './views/transfersView';
@@ -23,6 +26,9 @@ import { TransfersView } from './views/transfersView';
 export interface StaApi {
   service: StaService;
   localTracker: LocalTracker;
+  /** the first-Start question and its remembered answers */
+  consent: ShareConsent;
+  teamKeys: TeamKeys;
   statusBar: StatusBar;
   trackerFiles: TrackerFilesView;
   transfers: TransfersView;
@@ -32,13 +38,15 @@ export interface StaApi {
 export function activate(context: vscode.ExtensionContext): StaApi {
   const channel = vscode.window.createOutputChannel('STA', { log: true });
   context.subscriptions.push(channel);
-  const log = channelLogger(channel);
+  const teamKeys = new TeamKeys(context.secrets);
+  const log = channelLogger(channel, () => teamKeys.known);
   const own = <T extends vscode.Disposable>(d: T): T => {
     context.subscriptions.push(d);
     return d;
   };
 
-  const service = own(new StaService(log, path.join(context.globalStorageUri.fsPath, 'metainfo')));
+  const consent = new ShareConsent(context.workspaceState);
+  const service = own(new StaService(log, path.join(context.globalStorageUri.fsPath, 'metainfo'), teamKeys, consent));
   const localTracker = own(new LocalTracker(path.join(context.extensionPath, 'dist', 'cli.js'), log));
   const statusBar = own(new StatusBar(service));
   const trackerFiles = own(new TrackerFilesView(service));
@@ -54,12 +62,14 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   setContext(ContextKeys.running, false);
 
   const command = (id: string, fn: (...args: any[]) => unknown) => own(vscode.commands.registerCommand(id, fn));
-  command(Commands.start, () => startStop.startCommand(service, localTracker));
+  command(Commands.start, () => startStop.startCommand(service));
   command(Commands.stop, () => startStop.stopCommand(service));
   command(Commands.update, () => startStop.updateCommand(service));
   command(Commands.request, (item) => requestCommand(service, item));
-  command(Commands.startLocalTracker, () => startStop.startLocalTrackerCommand(service, localTracker));
-  command(Commands.stopLocalTracker, () => startStop.stopLocalTrackerCommand(localTracker));
+  command(Commands.startLocalTracker, () => team.startLocalTrackerCommand(service, localTracker, teamKeys));
+  command(Commands.stopLocalTracker, () => team.stopLocalTrackerCommand(localTracker));
+  command(Commands.copyInvite, () => team.copyInviteCommand(localTracker, teamKeys));
+  command(Commands.joinTeam, (invite?: unknown) => team.joinTeamCommand(service, teamKeys, typeof invite === 'string' ? invite : undefined));
   command(Commands.pauseTransfer, (item) => transferActions.pauseTransfer(service, item));
   command(Commands.resumeTransfer, (item) => transferActions.resumeTransfer(service, item));
   command(Commands.cancelTransfer, (item) => transferActions.cancelTransfer(service, item));
@@ -70,7 +80,8 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   command(Commands.exportTorrent, (item) => fileActions.exportTorrentCommand(service, item));
   command(Commands.showLog, () => channel.show());
 
-  if (readSettings().autoStart && vscode.workspace.isTrusted && workspaceFolder()) void startStop.startCommand(service, localTracker);
+  // autoStart comes from user settings only; the first Start in a workspace still asks
+  if (readSettings().autoStart && vscode.workspace.isTrusted && workspaceFolder()) void startStop.startCommand(service);
   log.info(`STA activated (views: ${Object.values(Views).join(', ')})`);
-  return { service, localTracker, statusBar, trackerFiles, transfers: transfersView, shared };
+  return { service, localTracker, consent, teamKeys, statusBar, trackerFiles, transfers: transfersView, shared };
 }

@@ -1,5 +1,6 @@
 // The window progress "STA: hashing shared files" while STA hashes the files it is about to share.
 import * as vscode from 'vscode';
+import { displayText } from '../core/api';
 import { Disposable, toDisposable } from './lifecycle';
 import type { HashingProgress as Hashing, WorkspaceShares } from './model/workspaceShares';
 
@@ -15,7 +16,7 @@ export class HashingProgress extends Disposable {
 
   private show(h: Hashing): void {
     if (!this.report) this.begin();
-    this.report!(`${h.index + 1}/${h.total} ${h.relPath}`);
+    this.report!(`${h.index + 1}/${h.total} ${displayText(h.relPath)}`);
   }
 
   private begin(): void {

@@ -1,16 +1,26 @@
-// STA: Start Local Tracker — the bundled `sta tracker` in a child process that dies with
-// the extension, its output in the STA log.
+// STA: Start Local Tracker — the bundled `sta tracker` in a child process that dies with the
+// extension, its output in the STA log, its team key in a private file that lives as long as it.
 import { ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Logger } from '../core/api';
+import { type Logger, withoutTeamKey, withTeamKey } from '../core/api';
 import { Disposable, toDisposable } from './lifecycle';
 
 /** Announce interval of the local tracker: peers on one machine or LAN find each other sooner than with the usual 60 s. */
 const INTERVAL_SECONDS = 30;
+export const LOOPBACK = '127.0.0.1';
+export const EVERY_ADDRESS = '0.0.0.0';
 
 export class LocalTracker extends Disposable {
   private child?: ChildProcess;
+  /** the keyed announce URL peers on this machine use */
   announceUrl?: string;
+  /** where it listens: LOOPBACK, or EVERY_ADDRESS when shared on the LAN */
+  host?: string;
+  private keyDir?: string;
+  private starting?: Promise<string>;
   private readonly _onDidChange = this.register(new vscode.EventEmitter<boolean>());
   readonly onDidChange = this._onDidChange.event;
 
@@ -27,15 +37,27 @@ export class LocalTracker extends Disposable {
     return this.child?.pid;
   }
 
-  /** Starts the tracker on `host`:`port` and resolves with its announce URL (loopback when `host` is every address). */
-  start(port: number, host: string): Promise<string> {
+  /** The file `sta tracker --key-file` reads; while it runs, only this user can read it. */
+  get keyFile(): string | undefined {
+    return this.keyDir && join(this.keyDir, 'team.key');
+  }
+
+  /** Starts the tracker on `host`:`port` with team key `key`; resolves with its keyed announce URL on loopback. */
+  start(port: number, host: string, key: string): Promise<string> {
     if (this.child && this.announceUrl) return Promise.resolve(this.announceUrl);
+    this.starting ??= this.spawn(port, host, key).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private spawn(port: number, host: string, key: string): Promise<string> {
+    // mkdtemp makes the folder 0700; the file is 0600 as well, should the folder be moved
+    const keyDir = (this.keyDir = mkdtempSync(join(tmpdir(), 'sta-tracker-')));
+    writeFileSync(join(keyDir, 'team.key'), key, { mode: 0o600 });
     return new Promise((resolve, reject) => {
-      const child = fork(this.cliPath, ['tracker', '--host', host, '--port', String(port), '--interval', String(INTERVAL_SECONDS), '--json'], {
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
+      const args = ['tracker', '--host', host, '--port', String(port), '--interval', String(INTERVAL_SECONDS), '--key-file', this.keyFile!, '--json'];
+      const child = fork(this.cliPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       this.child = child;
+      this.host = host;
       let out = '';
       let err = '';
       let settled = false;
@@ -46,8 +68,9 @@ export class LocalTracker extends Disposable {
         settled = true;
         const info = JSON.parse(out.slice(0, nl));
         // peers on this machine reach a tracker bound to every address through loopback
-        this.announceUrl = String(info.announce).replace('//0.0.0.0:', '//127.0.0.1:');
-        this.log.info(`local tracker (pid ${child.pid}) at ${this.announceUrl}`);
+        const loopback = withoutTeamKey(String(info.announce)).replace(`//${EVERY_ADDRESS}:`, `//${LOOPBACK}:`);
+        this.announceUrl = withTeamKey(loopback, key);
+        this.log.info(`local tracker (pid ${child.pid}) at ${loopback}, ${host === LOOPBACK ? 'this machine only' : 'on the LAN'}`);
         this._onDidChange.fire(true);
         resolve(this.announceUrl);
       });
@@ -58,11 +81,7 @@ export class LocalTracker extends Disposable {
         for (const line of text.split('\n')) if (line.trim()) this.log.info(`[tracker] ${line.replace(/^\S+ \[tracker\] /, '')}`);
       });
       child.on('exit', (code, signal) => {
-        if (this.child === child) {
-          this.child = undefined;
-          this.announceUrl = undefined;
-          this._onDidChange.fire(false);
-        }
+        if (this.child === child) this.forget();
         this.log.info(`local tracker exited (${signal ?? code})`);
         if (!settled) {
           settled = true;
@@ -77,9 +96,17 @@ export class LocalTracker extends Disposable {
   stop(): void {
     const child = this.child;
     if (!child) return;
+    this.forget();
+    child.kill('SIGTERM');
+  }
+
+  /** No tracker any more: no URL, no key file. */
+  private forget(): void {
     this.child = undefined;
     this.announceUrl = undefined;
-    child.kill('SIGTERM');
+    this.host = undefined;
+    if (this.keyDir) rmSync(this.keyDir, { recursive: true, force: true });
+    this.keyDir = undefined;
     this._onDidChange.fire(false);
   }
 }

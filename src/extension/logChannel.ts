@@ -1,12 +1,13 @@
-// The engine's Logger, written to the "STA" LogOutputChannel.
+// The engine's Logger, written to the "STA" LogOutputChannel with team keys blotted out
+// (the engine logs catalog URLs, and logs get pasted into issues).
 import * as vscode from 'vscode';
-import type { Logger } from '../core/api';
+import { type Logger, redact } from '../core/api';
 
-export function channelLogger(channel: vscode.LogOutputChannel): Logger {
+export function channelLogger(channel: vscode.LogOutputChannel, secrets: () => readonly string[]): Logger {
   return {
-    info: (m) => channel.info(m),
-    warn: (m) => channel.warn(m),
-    error: (m) => channel.error(m),
-    debug: (m) => channel.debug(m),
+    info: (m) => channel.info(redact(m, secrets())),
+    warn: (m) => channel.warn(redact(m, secrets())),
+    error: (m) => channel.error(redact(m, secrets())),
+    debug: (m) => channel.debug(redact(m, secrets())),
   };
 }

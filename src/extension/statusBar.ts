@@ -1,7 +1,8 @@
 // The status bar item: aggregate download progress, speed and peers; quiet when idle.
 import * as vscode from 'vscode';
-import { formatBytes, formatEta, formatRate } from '../core/api';
+import { displayText, formatBytes, formatEta, formatRate } from '../core/api';
 import { Views } from './constants';
+import { inertMarkdown } from './markdownText';
 import { Disposable, toDisposable } from './lifecycle';
 import type { StaService } from './model/staService';
 import { Throttle } from './throttle';
@@ -26,7 +27,7 @@ export class StatusBar extends Disposable {
     this.register(
       service.transfers.onDidFinish((t) => {
         if (t.kind !== 'download') return;
-        this.lastFinished = { name: t.name, at: Date.now() };
+        this.lastFinished = { name: displayText(t.name), at: Date.now() };
         this.refresh.schedule();
       }),
     );
@@ -50,7 +51,7 @@ export class StatusBar extends Disposable {
         rate += p.downloadRate;
         peers += p.peers;
         const pct = ((100 * p.verifiedBytes) / p.length).toFixed(1);
-        lines.push(`${t.name}: ${pct}% of ${formatBytes(p.length)}, ${formatRate(p.downloadRate)}, ETA ${formatEta(p.eta)}, ${p.peers} peers`);
+        lines.push(`${inertMarkdown(t.name)}: ${pct}% of ${formatBytes(p.length)}, ${formatRate(p.downloadRate)}, ETA ${formatEta(p.eta)}, ${p.peers} peers`);
       }
       const pct = total > 0 ? Math.floor((100 * have) / total) : 0;
       this.item.text = `$(cloud-download) ${pct}% ${formatRate(rate)} · ${peers} peer${peers === 1 ? '' : 's'}`;

@@ -46,16 +46,22 @@ process.on('exit', () => {
   for (const s of live) s._killSync();
 });
 
+/**
+ * User settings, written twice: UD/User/settings.json is what desktop VS Code reads; a code-server window
+ * is remote, and reads `machine`-scoped settings (sta.trackerUrl, sta.autoStart…) from UD/Machine/settings.json only.
+ */
 function writeSettings(userDataDir, settings) {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  let existing = {};
-  try {
-    existing = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    /* absent or not plain JSON: replaced */
+  for (const dir of ['User', 'Machine']) {
+    const file = path.join(userDataDir, dir, 'settings.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let existing = {};
+    try {
+      existing = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      /* absent or not plain JSON: replaced */
+    }
+    fs.writeFileSync(file, JSON.stringify({ ...existing, ...settings }, null, 2));
   }
-  fs.writeFileSync(file, JSON.stringify({ ...existing, ...settings }, null, 2));
 }
 
 function baseEnv(tmp, extra) {

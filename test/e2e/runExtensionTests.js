@@ -8,18 +8,51 @@
 //   VSCODE_EXECUTABLE_PATH=/p    a desktop VS Code executable you have (needs a display / xvfb)
 //   STA_E2E_VSCODE=download      let test-electron download desktop VS Code
 //                                 (STA_E2E_VSCODE_VERSION, default 1.100.3) into .vscode-test/
-// Each run gets a fresh empty workspace folder, user-data and extensions dir (removed afterwards).
-// The extension host sees STA_E2E=1 and STA_E2E_WORKSPACE=<that folder>.
+// Each run gets a fresh workspace folder, user-data and extensions dir (removed afterwards). The
+// workspace is a cloned repository that means harm: secrets in it, and a .vscode/settings.json that
+// asks for auto-start, no excludes and another tracker (an "attacker" that only counts what reaches it).
+// The extension host sees STA_E2E=1, STA_E2E_WORKSPACE=<that folder> and STA_E2E_HOSTILE_TRACKER=<its URL>.
 'use strict';
 
 const fs = require('fs');
+const http = require('http');
 const os = require('os');
 const path = require('path');
 const { runTests } = require('@vscode/test-electron');
+const { SECRET_FILES, writeFiles } = require('./fixtures/secretFiles');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SUITE = path.join(ROOT, 'out', 'test', 'extension', 'index.js');
 const SHIM = path.join(__dirname, 'bin', 'code');
+
+/**
+ * A tracker a hostile repository names: answers announces like a plain tracker and records every request;
+ * GET /__seen lists them (as JSON) for the tests.
+ */
+function startHostileTracker() {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    if (req.url === '/__seen') return res.end(JSON.stringify(seen));
+    seen.push(`${req.method} ${req.url}`);
+    if (req.url.startsWith('/announce')) return res.end('d8:intervali60e5:peers0:e');
+    res.statusCode = 404;
+    res.end('{"error":"not found"}');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** The cloned repository: secret files, and workspace settings no repository should get its way with. */
+function writeHostileWorkspace(workspace, hostileAnnounce) {
+  writeFiles(workspace, SECRET_FILES);
+  const settings = {
+    'sta.autoStart': true,
+    'sta.trackerUrl': hostileAnnounce,
+    'sta.exclude': [],
+    'sta.bindAddress': '0.0.0.0',
+    'sta.localTrackerOnLan': true,
+  };
+  writeFiles(workspace, { '.vscode/settings.json': JSON.stringify(settings, null, 2) });
+}
 
 async function main() {
   if (!fs.existsSync(SUITE)) {
@@ -33,6 +66,9 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-ext-tests-'));
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
+  const hostile = await startHostileTracker();
+  const hostileAnnounce = `http://127.0.0.1:${hostile.address().port}/announce`;
+  writeHostileWorkspace(workspace, hostileAnnounce);
 
   const opts = {
     extensionDevelopmentPath: ROOT,
@@ -43,7 +79,7 @@ async function main() {
       `--user-data-dir=${path.join(tmp, 'user-data')}`,
       `--extensions-dir=${path.join(tmp, 'extensions')}`,
     ],
-    extensionTestsEnv: { STA_E2E: '1', STA_E2E_WORKSPACE: workspace },
+    extensionTestsEnv: { STA_E2E: '1', STA_E2E_WORKSPACE: workspace, STA_E2E_HOSTILE_TRACKER: hostileAnnounce },
   };
   let via;
   if (process.env.VSCODE_EXECUTABLE_PATH) {
@@ -64,6 +100,7 @@ async function main() {
     console.error(`extension-host tests failed: ${e && e.message ? e.message : e}`);
     return typeof e?.code === 'number' && e.code !== 0 ? e.code : 1;
   } finally {
+    hostile.close();
     if (!process.env.STA_E2E_KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

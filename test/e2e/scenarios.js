@@ -110,60 +110,11 @@ function portIsFree(port) {
   });
 }
 
-/** The side-bar view pane titled `title` (e.g. 'Transfers'). */
-function viewPane(page, title) {
-  return page.locator('.part.sidebar .pane', {
-    has: page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${title}\\s*$`, 'i') }),
-  }).first();
-}
-
-/** The row of view `title` whose label is `label`. */
-function viewRow(page, title, label) {
-  return viewPane(page, title).locator('.monaco-list-row', {
-    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }),
-  }).first();
-}
-
-/** Drags the side bar's edge so the side bar is about `width` px wide. */
-async function widenSidebar(page, width) {
-  const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box || box.width >= width) return;
-  const y = box.y + box.height / 2;
-  const x = box.x + box.width;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  await page.mouse.move(x + 50, y, { steps: 2 });
-  await page.mouse.move(box.x + width, y, { steps: 5 });
-  await page.mouse.up();
-}
-
-const STATUS_ITEM = `.part.statusbar .statusbar-item[id^="${ui.EXTENSION_ID}"]`;
-
-/** Records, in the page, every distinct text of STA's status bar item (sampled every 50 ms). */
-async function recordStatusBar(page) {
-  await page.evaluate((sel) => {
-    const w = /** @type {any} */ (window);
-    w.__staStatus = [];
-    const read = () => {
-      const el = document.querySelector(sel);
-      if (!el) return;
-      const t = el.textContent.replace(/\s+/g, ' ').trim();
-      if (w.__staStatus[w.__staStatus.length - 1] !== t) w.__staStatus.push(t);
-    };
-    read();
-    w.__staStatusTimer = setInterval(read, 50);
-  }, STATUS_ITEM);
-  return {
-    /** texts seen so far, in order */
-    seen: () => page.evaluate(() => /** @type {any} */ (window).__staStatus.slice()),
-    now: async () => ((await page.locator(STATUS_ITEM).first().textContent()) || '').replace(/\s+/g, ' ').trim(),
-  };
-}
-
 /**
  * The download scenario, as a person does it:
  * a teammate (headless `sta share`) seeds FILE_NAME through a tracker; in an empty
- * workspace the user runs STA: Start, opens the STA container, clicks the file in
+ * workspace the user runs STA: Start, answers Share to the first-Start question (which must name
+ * the file count and the tracker), opens the STA container, clicks the file in
  * Tracker Files, watches Transfers reach 100% / seeding and the status bar show the
  * percentage then "done", and stops STA. Checks the file's SHA-256 in the workspace
  * and that the peer port is released.
@@ -226,26 +177,30 @@ async function downloadScenario(opts = {}) {
     });
     const { page } = wb;
     await ui.waitForStatusBarItem(page, { timeout: 60000 }); // STA activated
-    const status = await recordStatusBar(page);
+    const status = await ui.recordStatusBar(page);
     assert.match(await status.now(), /^STA: off$/, 'status bar before Start');
     mark('workbench');
 
-    // 3. STA: Start from the palette.
+    // 3. STA: Start from the palette; the first Start in this workspace asks what leaves and where to: Share.
     await ui.runCommand(page, 'STA: Start');
+    const question = await ui.answerDialog(page, 'Share');
+    const notesSize = fs.statSync(path.join(workspace, 'notes.md')).size;
+    assert.strictEqual(question.message, `Share 1 file (${notesSize} B) from workspace with ${announce}?`, 'the first-Start question');
+    assert.match(question.detail, /no team key/);
     await waitUntil(async () => (await status.now()) === 'STA', { timeoutMs: 30000, what: async () => `status bar "STA", is "${await status.now()}"` });
     mark('started');
 
     // 4. The STA container: the teammate's file appears in Tracker Files; click it.
     await ui.openViewContainer(page, 'STA');
-    const remote = viewRow(page, 'Tracker Files', FILE_NAME);
+    const remote = ui.viewRow(page, 'Tracker Files', FILE_NAME);
     await remote.waitFor({ timeout: 30000 });
     assert.match(await remote.locator('.label-description').innerText(), /24(\.0)? MiB · 1 seeding/);
-    await viewRow(page, 'Shared', 'notes.md').waitFor({ timeout: 30000 });
+    await ui.viewRow(page, 'Shared', 'notes.md').waitFor({ timeout: 30000 });
     await remote.click();
     mark('requested');
 
     // 5. Transfers: its row goes to 100% · seeding.
-    const transfer = viewRow(page, 'Transfers', FILE_NAME);
+    const transfer = ui.viewRow(page, 'Transfers', FILE_NAME);
     await transfer.waitFor({ timeout: 30000 });
     const descriptions = [];
     await waitUntil(async () => {
@@ -271,14 +226,14 @@ async function downloadScenario(opts = {}) {
 
     // 8. STA: Update refreshes Tracker Files: our own notes.md and the dataset, now in the workspace.
     await ui.runCommand(page, 'STA: Update');
-    await viewRow(page, 'Tracker Files', 'notes.md').waitFor({ timeout: 15000 });
-    await viewRow(page, 'Tracker Files', FILE_NAME).locator('.label-description', { hasText: 'in workspace' }).waitFor({ timeout: 10000 });
+    await ui.viewRow(page, 'Tracker Files', 'notes.md').waitFor({ timeout: 15000 });
+    await ui.viewRow(page, 'Tracker Files', FILE_NAME).locator('.label-description', { hasText: 'in workspace' }).waitFor({ timeout: 10000 });
 
     // 9. The picture for the README: Tracker Files, Transfers at 100% / seeding, Shared
     // (side bar widened so the descriptions show; notes.md opened from Shared).
-    await viewRow(page, 'Shared', 'notes.md').click();
+    await ui.viewRow(page, 'Shared', 'notes.md').click();
     await page.locator('.part.editor .tab', { hasText: 'notes.md' }).first().waitFor({ timeout: 10000 });
-    await widenSidebar(page, 560);
+    await ui.widenSidebar(page, 560);
     await page.mouse.move(1000, 600); // no hover tooltip over the trees
     await sleep(500);
     for (const file of opts.screenshots || []) await ui.screenshot(page, file);
@@ -321,4 +276,4 @@ async function downloadScenario(opts = {}) {
   }
 }
 
-module.exports = { downloadScenario, startCli, waitUntil, sha256File, portIsFree, viewPane, viewRow };
+module.exports = { downloadScenario, startCli, waitUntil, sha256File, portIsFree };

@@ -203,6 +203,70 @@ async function waitForNotification(page, text, { timeout = 30000 } = {}) {
   return toast;
 }
 
+/**
+ * Waits for a modal dialog (showWarningMessage with { modal: true }), clicks the button labelled `button`
+ * as a user would, and returns the dialog's message and detail texts.
+ */
+async function answerDialog(page, button, { timeout = 30000 } = {}) {
+  const dialog = page.locator('.monaco-dialog-box').first();
+  await dialog.waitFor({ state: 'visible', timeout });
+  const message = (await dialog.locator('.dialog-message-text').innerText()).trim();
+  const detail = (await dialog.locator('.dialog-message-detail').innerText().catch(() => '')).trim();
+  await dialog.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${escapeRegExp(button)}\\s*$`) }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10000 });
+  return { message, detail };
+}
+
+/** The side-bar view pane titled `title` (e.g. 'Transfers'). */
+function viewPane(page, title) {
+  return page.locator('.part.sidebar .pane', {
+    has: page.locator('.pane-header .title', { hasText: new RegExp(`^\\s*${title}\\s*$`, 'i') }),
+  }).first();
+}
+
+/** The row of view `title` whose label is `label`. */
+function viewRow(page, title, label) {
+  return viewPane(page, title).locator('.monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }),
+  }).first();
+}
+
+/** Drags the side bar's edge so the side bar is about `width` px wide. */
+async function widenSidebar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  const x = box.x + box.width;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 50, y, { steps: 2 });
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+const STATUS_ITEM = `.part.statusbar .statusbar-item[id^="${EXTENSION_ID}"]`;
+
+/** Records, in the page, every distinct text of STA's status bar item (sampled every 50 ms). */
+async function recordStatusBar(page) {
+  await page.evaluate((sel) => {
+    const w = /** @type {any} */ (window);
+    w.__staStatus = [];
+    const read = () => {
+      const el = document.querySelector(sel);
+      if (!el) return;
+      const t = el.textContent.replace(/\s+/g, ' ').trim();
+      if (w.__staStatus[w.__staStatus.length - 1] !== t) w.__staStatus.push(t);
+    };
+    read();
+    w.__staStatusTimer = setInterval(read, 50);
+  }, STATUS_ITEM);
+  return {
+    /** texts seen so far, in order */
+    seen: () => page.evaluate(() => /** @type {any} */ (window).__staStatus.slice()),
+    now: async () => ((await page.locator(STATUS_ITEM).first().textContent()) || '').replace(/\s+/g, ' ').trim(),
+  };
+}
+
 module.exports = {
   EXTENSION_ID,
   ACTIVATION_PROBE,
@@ -218,4 +282,9 @@ module.exports = {
   screenshot,
   notifications,
   waitForNotification,
+  answerDialog,
+  viewPane,
+  viewRow,
+  widenSidebar,
+  recordStatusBar,
 };

@@ -1,6 +1,6 @@
-// The whole user story inside a real VS Code extension host: Start Local Tracker, a
-// teammate's headless `sta share`, the file in Tracker Files, Request, the status bar,
-// bytes on disk, Stop.
+// The whole user story inside a real VS Code extension host: Start Local Tracker (answering the
+// first-Start question), a teammate's headless `sta share` with the invite, the file in Tracker
+// Files, Request, the status bar, bytes on disk, Stop.
 import * as assert from 'assert';
 import { ChildProcess, spawn } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
 import { freePort } from '../helpers/freePort';
+import { answerFirstStart, setUser } from './support';
 
 const EXTENSION_ID = 'sta-founders.sta';
 
@@ -48,10 +49,12 @@ describe('sharing a file between a headless peer and the editor', function () {
     api = await ext.activate();
     workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-ext-'));
-    const config = vscode.workspace.getConfiguration('sta');
-    await config.update('localTrackerPort', await freePort(), vscode.ConfigurationTarget.Workspace);
-    await config.update('bindAddress', '127.0.0.1', vscode.ConfigurationTarget.Workspace);
-    await config.update('catalogRefreshSeconds', 1, vscode.ConfigurationTarget.Workspace);
+    // user settings: the workspace's own .vscode/settings.json cannot set the machine-scoped ones
+    await setUser('localTrackerPort', await freePort());
+    await setUser('bindAddress', '127.0.0.1');
+    await setUser('localTrackerOnLan', false);
+    await setUser('catalogRefreshSeconds', 1);
+    answerFirstStart(api, 'share');
   });
 
   after(async () => {
@@ -91,7 +94,10 @@ describe('sharing a file between a headless peer and the editor', function () {
   it('shows a file a headless peer shares in Tracker Files, downloads it on Request with progress in the status bar', async () => {
     const src = path.join(tmp, 'recording-2026.bin');
     fs.writeFileSync(src, randomBytes(24 * 1024 * 1024 + 4321));
-    const url = vscode.workspace.getConfiguration('sta').get<string>('trackerUrl')!;
+    // the teammate joins with the invite: the local tracker has a team key
+    await vscode.commands.executeCommand('sta.copyInvite');
+    const url = await vscode.env.clipboard.readText();
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/announce$/);
     const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
     seeder = spawn(process.execPath, [cli, 'share', src, '--tracker', url, '--host', '127.0.0.1', '--max-upload-rate', '8M', '--json'], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', XDG_CACHE_HOME: path.join(tmp, 'cache') },

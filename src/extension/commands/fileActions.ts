@@ -1,7 +1,7 @@
 // Share via STA (Explorer), Copy Magnet Link, Export .torrent.
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { magnetUri, type Metainfo } from '../../core/api';
+import { displayText, magnetUri, type Metainfo } from '../../core/api';
 import type { StaService } from '../model/staService';
 import { RemoteFileItem } from '../views/trackerFilesView';
 import { SharedItem } from '../views/sharedView';
@@ -25,7 +25,7 @@ export async function shareFileCommand(service: StaService, uri?: vscode.Uri): P
     if (!service.running) await service.start();
     const e = await service.shares.shareFile(uri.fsPath);
     void service.catalog.refresh();
-    void vscode.window.showInformationMessage(`STA: sharing ${e.relPath}.`, 'Copy Magnet Link').then(
+    void vscode.window.showInformationMessage(`STA: sharing ${displayText(e.relPath)}.`, 'Copy Magnet Link').then(
       (p) => p && vscode.env.clipboard.writeText(magnetUri(e.meta)),
     );
   } catch (e) {
@@ -38,7 +38,7 @@ export async function copyMagnetCommand(service: StaService, item?: FileItem): P
   try {
     const meta = await metaOf(service, item);
     await vscode.env.clipboard.writeText(magnetUri(meta));
-    void vscode.window.setStatusBarMessage(`STA: magnet link of ${meta.name} copied`, STATUS_MESSAGE_MS);
+    void vscode.window.setStatusBarMessage(`STA: magnet link of ${displayText(meta.name)} copied`, STATUS_MESSAGE_MS);
   } catch (e) {
     void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
   }
@@ -51,7 +51,7 @@ export async function exportTorrentCommand(service: StaService, item?: FileItem)
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(`${meta.name}.torrent`),
       filters: { Torrent: ['torrent'] },
-      title: `Export ${meta.name}.torrent`,
+      title: `Export ${displayText(meta.name)}.torrent`,
     });
     if (!target) return;
     await fsp.writeFile(target.fsPath, meta.torrent);

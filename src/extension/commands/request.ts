@@ -1,6 +1,6 @@
 // STA: Request — pick a catalog file (or the tree item it was run on) and download it.
 import * as vscode from 'vscode';
-import { type CatalogFileJson, ExistingFileError, formatBytes } from '../../core/api';
+import { type CatalogFileJson, displayText, ExistingFileError, formatBytes } from '../../core/api';
 import { Commands } from '../constants';
 import type { StaService } from '../model/staService';
 import type { RemoteFileItem } from '../views/trackerFilesView';
@@ -17,7 +17,7 @@ async function pickFile(service: StaService): Promise<CatalogFileJson | undefine
     return undefined;
   }
   const items = catalog.files.map((f) => ({
-    label: f.path,
+    label: displayText(service.transfers.landingPath(f.name) ?? f.name),
     description: `${formatBytes(f.length)} · ${f.seeders} seeding${service.hasLocally(f.infoHash) ? ' · in workspace' : ''}`,
     detail: f.infoHash,
     file: f,
@@ -39,27 +39,28 @@ export async function requestCommand(service: StaService, item?: RemoteFileItem 
   }
   const file = item ? ('file' in item ? item.file : item) : await pickFile(service);
   if (!file) return;
+  const name = displayText(file.name);
   const shared = service.shares.get(file.infoHash);
   if (shared) {
-    void vscode.window.showInformationMessage(`STA: you already have ${file.name} (${shared.relPath}); it is being seeded.`);
+    void vscode.window.showInformationMessage(`STA: you already have ${name} (${displayText(shared.relPath)}); it is being seeded.`);
     return;
   }
   try {
     const t = await service.transfers.request(file);
-    if (t.done) void vscode.window.showInformationMessage(`STA: ${file.name} is already in the workspace with the same content; seeding it.`);
+    if (t.done) void vscode.window.showInformationMessage(`STA: ${name} is already in the workspace with the same content; seeding it.`);
   } catch (e) {
     if (e instanceof ExistingFileError) {
-      const message = `${e.path} already exists with different content. STA will not overwrite it.`;
+      const message = `${displayText(e.path)} already exists with different content. STA will not overwrite it.`;
       const pick = await vscode.window.showWarningMessage(message, 'Save Beside It', 'Cancel');
       if (pick === 'Save Beside It') {
         try {
           await service.transfers.request(file, 'suffix');
         } catch (e2) {
-          void vscode.window.showErrorMessage(`STA: could not download ${file.name}: ${(e2 as Error).message}`);
+          void vscode.window.showErrorMessage(`STA: could not download ${name}: ${displayText((e2 as Error).message)}`);
         }
       }
       return;
     }
-    void vscode.window.showErrorMessage(`STA: could not download ${file.name}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`STA: could not download ${name}: ${displayText((e as Error).message)}`);
   }
 }

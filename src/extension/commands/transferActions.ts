@@ -1,5 +1,6 @@
 // Pause, Resume, Cancel, Reveal in Explorer, Clear Finished — on Transfers items.
 import * as vscode from 'vscode';
+import { displayText } from '../../core/api';
 import type { StaService } from '../model/staService';
 import type { SharedItem } from '../views/sharedView';
 import type { TransferItem } from '../views/transfersView';
@@ -15,7 +16,7 @@ export async function resumeTransfer(service: StaService, item?: TransferItem): 
     if (!service.running) await service.start();
     await service.transfers.resume(item.transfer);
   } catch (e) {
-    void vscode.window.showErrorMessage(`STA: could not resume ${item.transfer.name}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`STA: could not resume ${displayText(item.transfer.name)}: ${(e as Error).message}`);
   }
 }
 
@@ -23,7 +24,7 @@ export async function cancelTransfer(service: StaService, item?: TransferItem): 
   if (!item) return;
   const t = item.transfer;
   if (t.kind === 'download' && !t.done) {
-    const question = `Cancel the download of ${t.name}? What was downloaded so far is deleted.`;
+    const question = `Cancel the download of ${displayText(t.name)}? What was downloaded so far is deleted.`;
     const pick = await vscode.window.showWarningMessage(question, { modal: true }, 'Cancel Download');
     if (pick !== 'Cancel Download') return;
   }

@@ -1,6 +1,6 @@
 // The tracker's catalog: the files every peer publishes, read now, on a timer, and soon after a publish.
 import * as vscode from 'vscode';
-import { type CatalogFileJson, fetchTorrent, fetchCatalog, type Metainfo, parseTorrent } from '../../core/api';
+import { type CatalogFileJson, fetchCatalog, fetchMetainfo, type Metainfo, redact, teamKeyOf } from '../../core/api';
 import { Disposable, toDisposable } from '../lifecycle';
 import { Throttle } from '../throttle';
 import { isWithoutCatalog } from './trackerProbe';
@@ -26,7 +26,7 @@ export class CatalogModel extends Disposable {
     this.register(toDisposable(() => this.stop()));
   }
 
-  /** Reads the catalog of `trackerUrl` now and every `refreshSeconds` (0: only when asked). */
+  /** Reads the catalog of `trackerUrl` (keyed) now and every `refreshSeconds` (0: only when asked). */
   start(trackerUrl: string, hasCatalog: boolean, refreshSeconds: number): void {
     this.trackerUrl = trackerUrl;
     this.unsupported = !hasCatalog;
@@ -49,7 +49,8 @@ export class CatalogModel extends Disposable {
       this.error = undefined;
       this.unsupported = false;
     } catch (e) {
-      this.error = (e as Error).message;
+      // an error may quote the URL, and the URL holds the team key
+      this.error = redact((e as Error).message, [teamKeyOf(this.trackerUrl) ?? '']);
       if (isWithoutCatalog(e)) this.unsupported = true;
     }
     this._onDidChange.fire();
@@ -60,9 +61,9 @@ export class CatalogModel extends Disposable {
     this.rereadSoon.schedule();
   }
 
-  /** The .torrent of a catalog file, from the tracker. */
+  /** The .torrent of a catalog file, from the tracker, refused unless it hashes to `infoHash`. */
   async metainfoOf(infoHash: string): Promise<Metainfo> {
     if (!this.trackerUrl) throw new Error('STA is not running.');
-    return parseTorrent(await fetchTorrent(this.trackerUrl, infoHash));
+    return fetchMetainfo(this.trackerUrl, infoHash);
   }
 }

@@ -1,19 +1,27 @@
-// STA on or off: the checks before it starts, the tracker probe, the one Engine of the workspace,
-// and the models that live while it runs (what it shares, the catalog, the transfers).
+// STA on or off: the checks before it starts (trust, folder, tracker, the first-Start question), the
+// one Engine of the workspace, and the models that live while it runs (shares, catalog, transfers).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { announceUrlOf, Engine, type Logger } from '../../core/api';
+import { Engine, type Logger, redact, withoutTeamKey } from '../../core/api';
 import { Disposable, toDisposable } from '../lifecycle';
 import { readSettings, type StaSettings } from '../settings';
+import type { SharePlan } from '../shareConsent';
+import type { TeamKeys } from '../teamKeys';
 import { CatalogModel } from './catalogModel';
-import { probeTracker } from './trackerProbe';
+import { needsTeamKey, probeTracker } from './trackerProbe';
 import { Transfers } from './transfers';
 import { workspaceFolder } from './workspaceFolder';
 import { WorkspaceShares } from './workspaceShares';
 
 export class StartError extends Error {
-  constructor(readonly kind: 'untrusted' | 'noWorkspace' | 'trackerUnreachable' | 'portInUse' | 'other', message: string) {
+  constructor(readonly kind: 'untrusted' | 'noWorkspace' | 'trackerUnreachable' | 'teamKey' | 'portInUse' | 'cancelled' | 'other', message: string) {
     super(message);
   }
+}
+
+/** Whoever answers "share these files with this tracker?" (the first-Start question). */
+export interface Consent {
+  confirm(plan: SharePlan): Promise<boolean>;
 }
 
 export class StaService extends Disposable {
@@ -21,13 +29,15 @@ export class StaService extends Disposable {
   readonly catalog = this.register(new CatalogModel());
   readonly transfers: Transfers;
   private engine?: Engine;
-  /** the tracker URL of the last start */
+  /** the tracker URL of the last start, without its key */
   private startedWith?: string;
   private starting?: Promise<void>;
+  /** aborts the start under way, and its first hashing pass */
+  private startAbort?: AbortController;
   private readonly _onDidChangeRunning = this.register(new vscode.EventEmitter<boolean>());
   readonly onDidChangeRunning = this._onDidChangeRunning.event;
 
-  constructor(private readonly log: Logger, metainfoCacheDir: string) {
+  constructor(private readonly log: Logger, metainfoCacheDir: string, private readonly keys: TeamKeys, private readonly consent: Consent) {
     super();
     this.shares = this.register(new WorkspaceShares(log, metainfoCacheDir));
     this.transfers = this.register(new Transfers(this.shares, this.catalog));
@@ -42,6 +52,7 @@ export class StaService extends Disposable {
     return this.engine?.port;
   }
 
+  /** The tracker STA runs with, as it may be shown: without a team key. */
   get trackerUrl(): string | undefined {
     return this.startedWith;
   }
@@ -53,11 +64,14 @@ export class StaService extends Disposable {
 
   /** Starts once however many callers ask; resolves when the workspace's files are shared. */
   start(): Promise<void> {
-    this.starting ??= this.doStart().finally(() => (this.starting = undefined));
+    if (!this.starting) {
+      const abort = (this.startAbort = new AbortController());
+      this.starting = this.doStart(abort.signal).finally(() => (this.starting = undefined));
+    }
     return this.starting;
   }
 
-  private async doStart(): Promise<void> {
+  private async doStart(signal: AbortSignal): Promise<void> {
     if (this.engine) return;
     if (!vscode.workspace.isTrusted) {
       const why = 'it would share this workspace\'s files over the network. Trust the workspace to use it.';
@@ -75,26 +89,38 @@ export class StaService extends Disposable {
     const settings = readSettings(folder.uri);
     let announce: string;
     try {
-      announce = announceUrlOf(settings.trackerUrl);
+      announce = await this.keys.keyedAnnounce(settings.trackerUrl);
     } catch (e) {
       throw new StartError('other', `The tracker URL setting is not valid: ${(e as Error).message}`);
     }
+    const shown = withoutTeamKey(announce);
     let hasCatalog: boolean;
     try {
       ({ hasCatalog } = await probeTracker(announce));
     } catch (e) {
-      throw new StartError('trackerUnreachable', `The tracker at ${announce} is unreachable: ${(e as Error).message}`);
+      if (needsTeamKey(e)) throw new StartError('teamKey', `The tracker at ${shown} lets in its team only: join with the invite a teammate copied.`);
+      throw new StartError('trackerUnreachable', `The tracker at ${shown} is unreachable: ${redact((e as Error).message, this.keys.known)}`);
     }
-    const engine = await this.listen(settings, announce);
-    this.engine = engine;
-    this.startedWith = settings.trackerUrl;
     const root = folder.uri.fsPath;
+    const files = await this.shares.scan(root, settings.exclude);
+    const plan = { root, folderName: folder.name || path.basename(root), announce, trackerShown: shown, files };
+    const stopped = () => new StartError('cancelled', 'STA was stopped while it started.');
+    if (signal.aborted) throw stopped();
+    if (!(await this.consent.confirm(plan))) throw new StartError('cancelled', 'STA stays off: nothing was shared.');
+    if (signal.aborted) throw stopped();
+    const engine = await this.listen(settings, announce);
+    if (signal.aborted) {
+      await engine.close();
+      throw stopped();
+    }
+    this.engine = engine;
+    this.startedWith = shown;
     engine.on('session', (s) => s.on('published', () => this.catalog.refreshSoon()));
     this.transfers.attach(engine, root, settings.downloadFolder);
     this._onDidChangeRunning.fire(true);
-    this.log.info(`started: workspace ${root}, tracker ${announce}, peers on port ${engine.port}`);
-    this.catalog.start(settings.trackerUrl, hasCatalog, settings.catalogRefreshSeconds);
-    await this.shares.shareWorkspace(engine, root, announce, settings.exclude);
+    this.log.info(`started: workspace ${root}, tracker ${shown}, peers on port ${engine.port}`);
+    this.catalog.start(announce, hasCatalog, settings.catalogRefreshSeconds);
+    await this.shares.shareWorkspace(engine, root, announce, files, signal);
   }
 
   private async listen(settings: StaSettings, announce: string): Promise<Engine> {
@@ -117,8 +143,9 @@ export class StaService extends Disposable {
     }
   }
 
-  /** Announces `stopped`, closes every socket; partial downloads stay on disk for resume. */
+  /** Ends the first hashing pass at once, announces `stopped`, closes every socket; partial downloads stay for resume. */
   async stop(): Promise<void> {
+    this.startAbort?.abort();
     await this.starting?.catch(() => {});
     const engine = this.engine;
     if (!engine) return;

@@ -14,13 +14,18 @@ export function isWithoutCatalog(e: unknown): boolean {
   return e instanceof TrackerError && e.kind === 'http' && e.status === 404;
 }
 
-/** Resolves with whether the tracker keeps STA's catalog; rejects with the error when nobody answers. */
+/** A keyed tracker answers 403 to whoever lacks (or has a wrong) team key. */
+export function needsTeamKey(e: unknown): boolean {
+  return e instanceof TrackerError && e.kind === 'http' && e.status === 403;
+}
+
+/** Resolves with whether the tracker keeps STA's catalog; rejects when nobody answers or it wants a team key. */
 export async function probeTracker(announceUrl: string): Promise<{ hasCatalog: boolean }> {
   try {
     await fetchCatalog(announceUrl, PROBE_TIMEOUT_MS);
     return { hasCatalog: true };
   } catch (e) {
-    if (isUnreachable(e)) throw e;
+    if (isUnreachable(e) || needsTeamKey(e)) throw e;
     return { hasCatalog: false };
   }
 }

@@ -1,10 +1,11 @@
 // Transfers: each download, and each upload of a shared file once a peer takes something, with its progress.
 import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CatalogFileJson, Engine, Metainfo, SessionProgress, TorrentSession } from '../../core/api';
 import { Disposable } from '../lifecycle';
 import type { CatalogModel } from './catalogModel';
-import { downloadDirIn } from './workspaceFolder';
+import { downloadDirIn, relativePathIn } from './workspaceFolder';
 import type { WorkspaceShares } from './workspaceShares';
 
 export interface Transfer {
@@ -50,6 +51,18 @@ export class Transfers extends Disposable {
     this.engine = engine;
     this.downloads = { root, folder: downloadFolder };
     engine.on('session', (s) => this.watch(s));
+  }
+
+  /** Where a download named `name` lands, relative to the workspace (downloads keep the torrent's name). */
+  landingPath(name: string): string | undefined {
+    // a name with a separator is refused on download; it lands nowhere
+    if (!this.downloads || /[\\/]/.test(name) || name === '.' || name === '..') return undefined;
+    const { root, folder } = this.downloads;
+    try {
+      return relativePathIn(root, path.join(downloadDirIn(root, folder), name));
+    } catch {
+      return undefined; // sta.downloadFolder points outside the workspace: Request says so
+    }
   }
 
   /** Downloads a catalog file. */

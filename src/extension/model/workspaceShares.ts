@@ -1,7 +1,7 @@
 // What this workspace shares: its files (minus excluded ones), those shared one by one, and finished downloads.
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { type Engine, type Logger, type Metainfo, Repository, type SharedFile } from '../../core/api';
+import { type Engine, isSecretPath, type Logger, type Metainfo, Repository, type SharedFile } from '../../core/api';
 import { Disposable } from '../lifecycle';
 import { relativePathIn } from './workspaceFolder';
 
@@ -54,16 +54,20 @@ export class WorkspaceShares extends Disposable {
     return [...this.byInfoHash.values()];
   }
 
-  /** Seeds the files of `root` through `engine`, announcing them to `announceUrl`. */
-  async shareWorkspace(engine: Engine, root: string, announceUrl: string, excludes: string[]): Promise<void> {
+  /** The files of `root` Start would share: a scan, nothing hashed. */
+  scan(root: string, excludes: string[]): Promise<SharedFile[]> {
+    return new Repository({ root, excludes }).scan();
+  }
+
+  /** Seeds `files` of `root` through `engine`, announcing them to `announceUrl`; `signal` ends the pass at once. */
+  async shareWorkspace(engine: Engine, root: string, announceUrl: string, files: SharedFile[], signal: AbortSignal): Promise<void> {
     const sharing = (this.sharing = { engine, root, announceUrl });
-    const repo = new Repository({ root, excludes, cacheDir: this.cacheDir });
-    const files = await repo.scan();
+    const repo = new Repository({ root, cacheDir: this.cacheDir });
     try {
       for (const [index, f] of files.entries()) {
-        if (this.sharing !== sharing) return;
+        if (this.sharing !== sharing || signal.aborted) return;
         this._onDidChangeHashing.fire({ index, total: files.length, relPath: f.relPath });
-        await this.shareOne(repo, f);
+        await this.shareOne(repo, f, signal);
       }
     } finally {
       if (files.length > 0) this._onDidChangeHashing.fire(undefined);
@@ -79,21 +83,23 @@ export class WorkspaceShares extends Disposable {
     const st = await fsp.stat(file);
     if (!st.isFile()) throw new Error(`${rel} is not a file.`);
     if (st.size === 0) throw new Error(`${rel} is empty; there is nothing to share.`);
+    if (isSecretPath(rel)) throw new Error(`${rel} looks like a key, credentials or a .env file: STA never shares those.`);
     const repo = new Repository({ root, excludes: [], cacheDir: this.cacheDir });
     const entry = await this.shareOne(repo, { path: file, relPath: rel, size: st.size, mtimeMs: st.mtimeMs });
     if (!entry) throw new Error(`Could not share ${rel}; see the STA log.`);
     return entry;
   }
 
-  private async shareOne(repo: Repository, f: SharedFile): Promise<SharedEntry | undefined> {
+  private async shareOne(repo: Repository, f: SharedFile, signal?: AbortSignal): Promise<SharedEntry | undefined> {
     const sharing = this.sharing;
     if (!sharing) return undefined;
     try {
-      const meta = await repo.metainfo(f, [sharing.announceUrl]);
+      const meta = await repo.metainfo(f, [sharing.announceUrl], signal);
       if (this.sharing !== sharing) return undefined;
       await sharing.engine.seed(f.path, { meta, catalogPath: f.relPath });
       return this.add({ path: f.path, relPath: f.relPath, size: f.size, meta });
     } catch (e) {
+      if (signal?.aborted) return undefined; // STA stopped mid-file: nothing went wrong
       this.log.warn(`could not share ${f.relPath}: ${(e as Error).message}`);
       return undefined;
     }

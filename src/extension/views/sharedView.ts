@@ -1,6 +1,6 @@
 // Shared: exactly which workspace files this peer serves.
 import * as vscode from 'vscode';
-import { formatBytes } from '../../core/api';
+import { displayText, formatBytes } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { StaService } from '../model/staService';
@@ -9,11 +9,11 @@ import { Throttle } from '../throttle';
 
 export class SharedItem extends vscode.TreeItem {
   constructor(readonly entry: SharedEntry) {
-    super(entry.relPath, vscode.TreeItemCollapsibleState.None);
+    super(displayText(entry.relPath), vscode.TreeItemCollapsibleState.None);
     this.id = entry.meta.infoHashHex;
     this.description = formatBytes(entry.size);
     this.resourceUri = vscode.Uri.file(entry.path);
-    this.tooltip = `${entry.path}\n${formatBytes(entry.size)} · info-hash ${entry.meta.infoHashHex}`;
+    this.tooltip = `${displayText(entry.path)}\n${formatBytes(entry.size)} · info-hash ${entry.meta.infoHashHex}`;
     this.contextValue = ItemContext.sharedFile;
     this.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(entry.path)] };
   }

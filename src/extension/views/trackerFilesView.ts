@@ -1,21 +1,23 @@
 // Tracker Files: the catalog; clicking a file requests it.
 import * as vscode from 'vscode';
-import { type CatalogFileJson, formatBytes } from '../../core/api';
+import { type CatalogFileJson, displayText, formatBytes } from '../../core/api';
 import { Commands, ContextKeys, ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { StaService } from '../model/staService';
+import { inertMarkdown as inert } from '../markdownText';
 
 export class RemoteFileItem extends vscode.TreeItem {
-  constructor(readonly file: CatalogFileJson, local: boolean) {
-    super(file.path, vscode.TreeItemCollapsibleState.None);
+  /** `landsAt`: where Request puts it, relative to the workspace (downloads keep the torrent's name) */
+  constructor(readonly file: CatalogFileJson, local: boolean, landsAt: string | undefined) {
+    super(displayText(landsAt ?? file.name), vscode.TreeItemCollapsibleState.None);
     this.id = file.infoHash;
     this.description = `${formatBytes(file.length)} · ${file.seeders} seeding, ${file.leechers} downloading${local ? ' · in workspace' : ''}`;
     this.tooltip = new vscode.MarkdownString(
       [
-        `**${file.name}**`,
-        file.path,
+        `**${inert(file.name)}**`,
+        landsAt ? `downloads to ${inert(landsAt)} · published as ${inert(file.path)}` : `published as ${inert(file.path)}; its name cannot be saved safely`,
         `${formatBytes(file.length)} in ${file.pieceCount} pieces · ${file.seeders} seeders, ${file.leechers} leechers, downloaded ${file.completed}×`,
-        `info-hash \`${file.infoHash}\``,
+        `info-hash ${inert(file.infoHash)}`,
         `published ${new Date(file.publishedAt).toLocaleString()}`,
       ].join('\n\n'),
     );
@@ -54,7 +56,7 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
     const { catalog } = this.service;
     const unreachable = this.service.running && !!catalog.error && !catalog.unsupported;
     void vscode.commands.executeCommand('setContext', ContextKeys.trackerUnreachable, unreachable);
-    this.view.message = unreachable ? `Tracker unreachable: ${catalog.error}` : undefined;
+    this.view.message = unreachable ? `Tracker unreachable: ${displayText(catalog.error!)}` : undefined;
     this._onDidChange.fire(undefined);
   }
 
@@ -67,6 +69,7 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
     if (!this.service.running) return []; // welcome content explains
     if (catalog.unsupported) return [new MessageItem('This tracker has no STA catalog', 'info', NO_CATALOG_TOOLTIP)];
     if (catalog.error) return [];
-    return catalog.files.map((f) => new RemoteFileItem(f, this.service.hasLocally(f.infoHash)));
+    const { transfers } = this.service;
+    return catalog.files.map((f) => new RemoteFileItem(f, this.service.hasLocally(f.infoHash), transfers.landingPath(f.name)));
   }
 }

@@ -1,10 +1,11 @@
 // Transfers: each download and upload with progress, speed, ETA, peers and state.
 import * as vscode from 'vscode';
-import { formatBytes, formatEta, formatRate } from '../../core/api';
+import { displayText, formatBytes, formatEta, formatRate } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { Transfer, Transfers } from '../model/transfers';
 import { Throttle } from '../throttle';
+import { inertMarkdown as inert } from '../markdownText';
 
 const peers = (n: number) => `${n} peer${n === 1 ? '' : 's'}`;
 
@@ -26,7 +27,7 @@ export function transferDescription(t: Transfer): string {
     case 'seeding':
       return `${t.kind === 'download' ? '100% · ' : ''}seeding · ${formatRate(p.uploadRate)} up · ${formatBytes(p.uploaded)} sent · ${peers(p.peers)}`;
     case 'failed':
-      return `failed: ${t.error ?? 'unknown error'}`;
+      return `failed: ${displayText(t.error ?? 'unknown error')}`;
     default:
       return `${pct} · ${p.state}`;
   }
@@ -34,7 +35,7 @@ export function transferDescription(t: Transfer): string {
 
 export class TransferItem extends vscode.TreeItem {
   constructor(readonly transfer: Transfer) {
-    super(transfer.name, vscode.TreeItemCollapsibleState.None);
+    super(displayText(transfer.name), vscode.TreeItemCollapsibleState.None);
     const p = transfer.progress;
     this.id = `${transfer.kind}:${transfer.infoHash}`;
     this.description = transferDescription(transfer);
@@ -42,13 +43,13 @@ export class TransferItem extends vscode.TreeItem {
     this.contextValue = ItemContext.transfer(p.state, transfer.done);
     // who we trade with, so a slow or silent peer can be spotted
     const peerLines = (transfer.session?.peerStats() ?? [])
-      .map((s) => `- ${s.address} (${s.client}${s.seeder ? ', seeder' : ''}): ↓ ${formatRate(s.downloadRate)} ↑ ${formatRate(s.uploadRate)}`)
+      .map((s) => `- ${s.address} (${inert(s.client)}${s.seeder ? ', seeder' : ''}): ↓ ${formatRate(s.downloadRate)} ↑ ${formatRate(s.uploadRate)}`)
       .join('\n');
     this.tooltip = new vscode.MarkdownString(
-      `**${transfer.name}** (${transfer.kind})\n\n` +
+      `**${inert(transfer.name)}** (${transfer.kind})\n\n` +
         `${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
         `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${peerLines ? `${peerLines}\n\n` : ''}` +
-        `${transfer.path ? `saved at ${transfer.path}` : ''}${transfer.error ? `\n\n$(error) ${transfer.error}` : ''}`,
+        `${transfer.path ? `saved at ${inert(transfer.path)}` : ''}${transfer.error ? `\n\n$(error) ${inert(transfer.error)}` : ''}`,
       true,
     );
     if (transfer.path) this.resourceUri = vscode.Uri.file(transfer.path);

@@ -41,4 +41,20 @@ describe('cli engine options', () => {
       assert.throws(() => from([...argv]), (e: unknown) => e instanceof UsageError && e.message.startsWith(flag));
     });
   }
+
+  it('the log never prints a team key of the trackers (logs get pasted into issues)', () => {
+    const key = 'k3y_0123456789abcdef0123456789';
+    const o = from([], [`http://t:7070/${key}/announce`, 'http://u/announce']);
+    const lines: string[] = [];
+    const { error } = console;
+    console.error = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      o.logger!.info(`published x to http://t:7070/${key}/catalog`);
+      o.logger!.warn(`tracker http://t:7070/${key}/announce failed`);
+    } finally {
+      console.error = error;
+    }
+    assert.equal(lines.length, 2);
+    assert.ok(lines.every((l) => !l.includes(key) && l.includes('http://t:7070/<key>/')), lines.join('\n'));
+  });
 });

@@ -4,7 +4,9 @@ import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTorrent } from '../../../src/core/metainfo';
-import { DEFAULT_EXCLUDES, Repository, type SharedFile } from '../../../src/core/repository';
+import { DEFAULT_EXCLUDES, isSecretPath, Repository, SECRET_EXCLUDES, type SharedFile } from '../../../src/core/repository';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SECRET_FILES, ORDINARY_FILES } = require('../../e2e/fixtures/secretFiles') as Record<string, Record<string, string>>;
 
 const ANNOUNCE = ['http://127.0.0.1:7070/announce'];
 /** a whole second, so mtimeMs survives utimes exactly */
@@ -58,10 +60,41 @@ describe('Repository', () => {
       assert.deepEqual(rels(await new Repository({ root, excludes }).scan()), ['keep.ts', 'src/keep.ts', 'src/out/y.js']);
     });
 
-    it('no excludes shares everything (sharing one chosen file); maxFiles caps the walk', async () => {
-      for (const rel of ['.env', 'a.txt', 'b.txt', 'c.txt']) await write(rel);
-      assert.deepEqual(rels(await new Repository({ root, excludes: [] }).scan()), ['.env', 'a.txt', 'b.txt', 'c.txt']);
+    it('no excludes shares everything but secrets; maxFiles caps the walk', async () => {
+      for (const rel of ['.env', '.git/config', 'a.txt', 'b.txt', 'c.txt']) await write(rel);
+      assert.deepEqual(rels(await new Repository({ root, excludes: [] }).scan()), ['.git/config', 'a.txt', 'b.txt', 'c.txt']);
       assert.equal((await new Repository({ root, excludes: [], maxFiles: 2 }).scan()).length, 2);
+    });
+
+    describe('secrets never leave, whatever the excludes say', () => {
+      const ordinary = Object.keys(ORDINARY_FILES).sort((a, b) => a.localeCompare(b));
+      beforeEach(async () => {
+        for (const [rel, content] of Object.entries({ ...SECRET_FILES, ...ORDINARY_FILES })) await write(rel, content);
+      });
+
+      const cases: [string, string[] | undefined][] = [
+        ['no excludes at all', []],
+        ['the defaults', undefined],
+        ['a user\'s own list', ['**/*.log', 'docs/**']],
+      ];
+      for (const [what, excludes] of cases) {
+        it(`with ${what}: not one of ${Object.keys(SECRET_FILES).length} secret files is listed`, async () => {
+          const listed = rels(await new Repository({ root, excludes }).scan());
+          const leaked = listed.filter((r) => r in SECRET_FILES);
+          assert.deepEqual(leaked, []);
+          assert.deepEqual(listed, excludes?.includes('docs/**') ? ordinary.filter((r) => !r.startsWith('docs/')) : ordinary);
+        });
+      }
+
+      it('in upper case too, and a named file is recognised by its whole path', async () => {
+        await write('CERTS/SITE.PEM');
+        await write('Keys/.NPMRC');
+        assert.deepEqual(rels(await new Repository({ root, excludes: [] }).scan()).filter((r) => /CERTS|NPMRC/.test(r)), []);
+        assert.equal(isSecretPath('/home/me/.aws/credentials'), true);
+        assert.equal(isSecretPath('C:\\Users\\me\\.ssh\\config'), true);
+        assert.equal(isSecretPath('/home/me/project/notes.md'), false);
+        assert.ok(SECRET_EXCLUDES.every((g) => !DEFAULT_EXCLUDES.includes(g)), 'the two lists do not overlap');
+      });
     });
   });
 
@@ -128,6 +161,32 @@ describe('Repository', () => {
       const after = await uncached.metainfo(file, ANNOUNCE);
       assert.notDeepEqual(after.pieceHashes, before.pieceHashes);
       assert.deepEqual(after.pieceHashes, await hashesOf(other));
+    });
+  });
+
+  describe('torrents for a team tracker', () => {
+    it('are private (BEP 27) when the announce URL carries a team key, public otherwise', async () => {
+      await write('data.bin', randomBytes(30_000));
+      const [file] = await new Repository({ root }).scan();
+      const repo = new Repository({ root, cacheDir });
+      const keyed = await repo.metainfo(file, ['http://127.0.0.1:7070/0123456789abcdef0123456789abcdef/announce']);
+      assert.equal(keyed.private, true);
+      assert.equal((await repo.metainfo(file, ANNOUNCE)).private, false);
+      assert.equal((await new Repository({ root, cacheDir }).metainfo(file, keyed.announceList[0])).private, true, 'and from the cache');
+    });
+  });
+
+  describe('abort', () => {
+    it('an aborted hashing pass stops at once, not at the end of the file', async () => {
+      const big = join(root, 'big.bin');
+      await fsp.writeFile(big, '');
+      await fsp.truncate(big, 2 * 1024 ** 3); // sparse: 2 GiB of zeros to hash
+      const [file] = await new Repository({ root }).scan();
+      const abort = new AbortController();
+      const started = Date.now();
+      setTimeout(() => abort.abort(), 100);
+      await assert.rejects(new Repository({ root, cacheDir }).metainfo(file, ANNOUNCE, abort.signal), { name: 'AbortError' });
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
     });
   });
 });

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_EXCLUDES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from '../../../src/core/api';
+import { DEFAULT_EXCLUDES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS, SECRET_EXCLUDES } from '../../../src/core/api';
 import { Settings } from '../../../src/extension/constants';
 import { SettingDefaults } from '../../../src/extension/settingDefaults';
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
-const contributed: Record<string, { default?: unknown }> = manifest.contributes.configuration.properties;
+const contributed: Record<string, { default?: unknown; scope?: string; markdownDescription?: string }> = manifest.contributes.configuration.properties;
 const defaultOf = (key: string) => contributed[`${Settings.section}.${key}`]?.default;
 
 describe('contributed setting defaults', () => {
@@ -24,6 +24,31 @@ describe('contributed setting defaults', () => {
   it('settings the engine also has a default for mirror the engine', () => {
     assert.equal(defaultOf(Settings.maxPeersPerFile), DEFAULT_MAX_PEERS);
     assert.equal(defaultOf(Settings.uploadSlots), DEFAULT_UPLOAD_SLOTS);
-    assert.deepEqual(defaultOf(Settings.exclude), DEFAULT_EXCLUDES);
+  });
+
+  it('sta.exclude adds to the built-in lists: its default is empty and its description names every built-in pattern', () => {
+    assert.deepEqual(defaultOf(Settings.exclude), []);
+    const text = contributed[`${Settings.section}.${Settings.exclude}`].markdownDescription ?? '';
+    for (const glob of [...DEFAULT_EXCLUDES, ...SECRET_EXCLUDES]) assert.ok(text.includes(`\`${glob}\``), `${glob} in the description`);
+  });
+});
+
+describe('contributed setting scopes: what a repository cannot set', () => {
+  const scopeOf = (key: string) => contributed[`${Settings.section}.${key}`]?.scope;
+
+  it('auto-start, the tracker, the bind address, LAN sharing and bandwidth come from user or remote settings only', () => {
+    const machine = [Settings.autoStart, Settings.trackerUrl, Settings.bindAddress, Settings.localTrackerOnLan];
+    for (const key of [...machine, Settings.maxPeersPerFile, Settings.uploadSlots, Settings.maxUploadRate]) assert.equal(scopeOf(key), 'machine', key);
+  });
+
+  it('ports may differ per workspace; exclude and the download folder are per folder', () => {
+    assert.equal(scopeOf(Settings.listenPort), 'machine-overridable');
+    assert.equal(scopeOf(Settings.localTrackerPort), 'machine-overridable');
+    assert.equal(scopeOf(Settings.exclude), 'resource');
+    assert.equal(scopeOf(Settings.downloadFolder), 'resource');
+  });
+
+  it('every setting says its scope', () => {
+    assert.deepEqual(Object.keys(contributed).filter((k) => !contributed[k].scope), []);
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isWithoutCatalog, probeTracker } from '../../../src/extension/model/trackerProbe';
+import { isWithoutCatalog, needsTeamKey, probeTracker } from '../../../src/extension/model/trackerProbe';
 import { fetchCatalog, TrackerError } from '../../../src/core/api';
 
 /** A tracker that answers every request with `status` and `body`. */
@@ -29,6 +29,11 @@ describe('trackerProbe', () => {
     assert.deepEqual(await probeTracker(await tracker(404, 'not found')), { hasCatalog: false });
     assert.deepEqual(await probeTracker(await tracker(500, 'oops')), { hasCatalog: false });
     assert.deepEqual(await probeTracker(await tracker(200, 'not json')), { hasCatalog: false });
+  });
+
+  it('rejects when the tracker wants a team key (HTTP 403), so Start can say so instead of "no catalog"', async () => {
+    const url = await tracker(403, '{"error":"this tracker needs its team key"}');
+    await assert.rejects(probeTracker(url), (e: unknown) => needsTeamKey(e));
   });
 
   it('rejects when nobody listens at the tracker URL', async () => {

@@ -1,0 +1,106 @@
+// What the extension-host tests share: the extension's API, waiting, user settings, trackers as child
+// processes, plain HTTP, and answering the first-Start question the way a user would.
+import { ChildProcess, spawn } from 'child_process';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { StaApi } from '../../src/extension/extension';
+
+export const EXTENSION_ID = 'sta-founders.sta';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function staApi(): Promise<StaApi> {
+  return vscode.extensions.getExtension<StaApi>(EXTENSION_ID)!.activate();
+}
+
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Sets `sta.<key>` in the user settings (where machine-scoped settings live). */
+export async function setUser(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('sta').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+export function httpGet(url: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/** The catalog's paths at a (keyed or not) announce URL. */
+export async function catalogPaths(announce: string): Promise<string[]> {
+  const r = await httpGet(announce.replace(/\/announce$/, '/catalog'));
+  if (r.status !== 200) throw new Error(`catalog: HTTP ${r.status} ${r.body}`);
+  return (JSON.parse(r.body.toString()).files as { path: string }[]).map((f) => f.path);
+}
+
+/** What the first-Start question asked, and how the test answered. */
+export interface Questions {
+  asked: { message: string; detail: string }[];
+  /** answers given in order; the last one repeats */
+  answers: ('share' | 'showFiles' | undefined)[];
+}
+
+/** Answers the first-Start question in the user's place, recording each question. */
+export function answerFirstStart(api: StaApi, ...answers: ('share' | 'showFiles' | undefined)[]): Questions {
+  const q: Questions = { asked: [], answers };
+  api.consent.ask = async (message, detail) => {
+    const i = q.asked.push({ message, detail }) - 1;
+    return q.answers[Math.min(i, q.answers.length - 1)];
+  };
+  return q;
+}
+
+export interface TrackerChild {
+  announce: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** `sta tracker --host 127.0.0.1 --port 0 --json ARGS` from the extension's own dist/cli.js. */
+export async function startTracker(args: string[] = []): Promise<TrackerChild> {
+  const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+  const child = spawn(process.execPath, [cli, 'tracker', '--host', '127.0.0.1', '--port', '0', '--json', ...args], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c) => {
+      out += c;
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`sta tracker exited ${code}: ${err}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return { announce: JSON.parse(line).announce, child, stop };
+}
