@@ -58,10 +58,16 @@ export class TrackerServer {
     this.fullScrape = new AnswerCache(() => fullScrape(this.swarms));
     this.announceRoute = new AnnounceRoute(this.swarms, this.catalog, o);
     this.catalogRoute = new CatalogRoute(this.swarms, this.catalog, o, this.log, (req, res, e) => this.fail(req, res, CATALOG_PATH, e));
-    this.server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       if (pipelinedTooDeep(req.socket, res)) return void req.socket.destroy();
-      whenClientReads(res, () => this.handle(req, res));
-    });
+      whenClientReads(res, () => {
+        // only now, in its turn: node:http would write `100 Continue` into an earlier pipelined answer
+        if (/^100-continue$/i.test(req.headers.expect ?? '') && req.method === 'POST') res.writeContinue();
+        this.handle(req, res);
+      });
+    };
+    this.server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, onRequest);
+    this.server.on('checkContinue', onRequest);
     this.server.headersTimeout = HEADERS_TIMEOUT_MS;
     this.server.requestTimeout = REQUEST_TIMEOUT_MS;
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
