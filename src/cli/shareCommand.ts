@@ -1,21 +1,25 @@
 // `sta share PATH...`: publish files (or every shareable file in folders) and seed them until interrupted.
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { announceUrlOf, DEFAULT_EXCLUDES, DEFAULT_UPLOAD_SLOTS, Engine, isSecretPath, Repository, SharedFile } from '../core/api';
+import { dirname, join, resolve } from 'node:path';
+import { announceUrlOf, DEFAULT_EXCLUDES, DEFAULT_UPLOAD_SLOTS, Engine, isSecretPath, Repository, SharedFolder } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
-import { makeReporter, report } from './progress';
+import { FolderWatcher, watchFolder } from './folderWatcher';
+import { makeReporter, report, type Reporter } from './progress';
 import { waitForSignal } from './signals';
 
 export const shareSpec: CommandSpec = {
   name: 'share',
-  summary: 'Publish files to the tracker\'s catalog and seed them until interrupted (Ctrl-C).',
-  usage: 'share PATH... --tracker URL [--host ADDR] [--port N]',
+  summary:
+    'Publish files to the tracker\'s catalog and seed them until interrupted (Ctrl-C). While it runs it watches what it shares: ' +
+    'new and changed files are published once they settle, deleted ones withdrawn; a file that changed is never served from its old hashes.',
+  usage: 'share PATH... --tracker URL [--host ADDR] [--port N] [--no-watch]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable)' },
     exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults; secrets are always skipped)' },
     'upload-slots': { type: 'string', arg: 'N', help: `peers served at once (default ${DEFAULT_UPLOAD_SLOTS})` },
+    'no-watch': { type: 'boolean', default: false, help: 'read the folders once; changes are still never served stale, and re-hashed when read' },
     ...engineOptionSpecs,
   },
 };
@@ -26,42 +30,73 @@ export async function shareCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError(`sta share needs at least one PATH\n\n${helpText(shareSpec)}`);
   const trackers: string[] = (values.tracker ?? []).map(announceUrlOf);
   if (trackers.length === 0) throw new UsageError('sta share needs --tracker URL');
+  const engineOptions = { ...engineOptionsFrom(values, trackers), uploadSlots: intOption(values, 'upload-slots', 1, 64) };
+  const targets = await Promise.all(positionals.map(targetOf));
   const reporter = makeReporter(values.json);
-  const engine = new Engine({ ...engineOptionsFrom(values, trackers), uploadSlots: intOption(values, 'upload-slots', 1, 64) });
+  const engine = new Engine(engineOptions);
+  engine.on('session', (session) => report(session, { ...reporter, progress: () => {} }));
   const port = await engine.listen();
   reporter.event('listening', { host: values.host, port, peerId: engine.peerId.toString('hex') });
   const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sta', 'metainfo');
-  let count = 0;
-  for (const p of positionals) {
-    const abs = resolve(p);
-    const st = await fsp.stat(abs).catch(() => undefined);
-    if (!st) throw new UsageError(`${p}: no such file or folder`);
-    const root = st.isDirectory() ? abs : dirname(abs);
-    const repo = new Repository({ root, cacheDir, excludes: [...DEFAULT_EXCLUDES, ...(values.exclude ?? [])] });
-    let files: SharedFile[];
-    if (st.isDirectory()) files = await repo.scan();
-    else if (st.size === 0) {
-      reporter.event('skipped', { path: abs, reason: 'empty file' });
+  const excludes = [...DEFAULT_EXCLUDES, ...(values.exclude ?? [])];
+  const folders: SharedFolder[] = [];
+  const watchers: FolderWatcher[] = [];
+  for (const t of targets) {
+    // a file named on the command line is shared even where a folder's excludes would skip it
+    const folder = new SharedFolder({ engine, root: t.root, excludes: t.file ? [] : excludes, cacheDir, trackers, logger: engine.opts.logger });
+    folders.push(folder);
+    reportFolder(folder, reporter);
+    const skip = !t.file ? undefined : t.size === 0 ? 'empty file' : isSecretPath(t.path) ? SECRET_REASON : undefined;
+    if (skip) {
+      reporter.event('skipped', { path: t.path, reason: skip });
       continue;
-    } else if (isSecretPath(abs)) {
-      // credentials and keys never leave, even when named: the list is in core/repository.ts
-      reporter.event('skipped', { path: abs, reason: 'looks like a secret (key, credentials or state file); STA never shares those' });
-      continue;
-    } else files = [{ path: abs, relPath: basename(abs), size: st.size, mtimeMs: st.mtimeMs }];
-    for (const f of files) {
-      const meta = await repo.metainfo(f, trackers);
-      const session = await engine.seed(f.path, { meta, catalogPath: f.relPath });
-      report(session, { ...reporter, progress: () => {} });
-      reporter.event('sharing', { path: f.path, name: meta.name, infoHash: meta.infoHashHex, length: meta.length });
-      count++;
     }
+    // watching starts first: a file written while the others are hashed is not missed
+    if (!values['no-watch']) {
+      const watcher = watchFolder(folder, t.path, t.root, t.file ? [] : excludes, (message) => reporter.event('warning', { message }));
+      watchers.push(watcher);
+      await watcher.ready;
+      reporter.event('watching', { path: t.path });
+    }
+    if (t.file) await folder.shareFile(t.path).catch((e: Error) => reporter.event('warning', { message: e.message }));
+    else await folder.shareAll(await new Repository({ root: t.root, excludes }).scan());
   }
-  if (count === 0) {
+  const count = folders.reduce((n, f) => n + f.entries().length, 0);
+  if (count === 0 && watchers.length === 0) {
     await engine.close();
     throw new UsageError('nothing to share (empty files and excluded files are skipped)');
   }
   await waitForSignal();
   reporter.event('stopping', {});
+  await Promise.all(watchers.map((w) => w.close()));
+  folders.forEach((f) => f.close());
   await engine.close();
   return 0;
+}
+
+const SECRET_REASON = 'looks like a secret (key, credentials or state file); STA never shares those';
+
+interface Target {
+  path: string;
+  /** the folder shared, or the named file's folder */
+  root: string;
+  file: boolean;
+  size: number;
+}
+
+async function targetOf(p: string): Promise<Target> {
+  const path = resolve(p);
+  const st = await fsp.stat(path).catch(() => undefined);
+  if (!st) throw new UsageError(`${p}: no such file or folder`);
+  return st.isDirectory() ? { path, root: path, file: false, size: 0 } : { path, root: dirname(path), file: true, size: st.size };
+}
+
+/** sharing (new path), updated (new version of a path), unshared (withdrawn), warning. */
+function reportFolder(folder: SharedFolder, reporter: Reporter): void {
+  folder.on('shared', ({ path, meta }, previous) => {
+    if (previous) reporter.event('updated', { path, name: meta.name, infoHash: meta.infoHashHex, previousInfoHash: previous, length: meta.length });
+    else reporter.event('sharing', { path, name: meta.name, infoHash: meta.infoHashHex, length: meta.length });
+  });
+  folder.on('unshared', (relPath, infoHash) => reporter.event('unshared', { path: join(folder.root, relPath), infoHash }));
+  folder.on('warning', (message) => reporter.event('warning', { message }));
 }

@@ -3,6 +3,9 @@
 export { DEFAULT_MAX_CONNECTIONS, Engine, type EngineOptions, type EngineEvents } from './engine';
 export { createTorrent, magnetUri, parseMagnet, parseTorrent, MetainfoError, type Magnet, type Metainfo } from './metainfo';
 export { DEFAULT_EXCLUDES, isSecretPath, Repository, SECRET_EXCLUDES, type SharedFile } from './repository';
+export { DEFAULT_SETTLE_MS, SharedFolder, type HashingProgress, type SharedFolderEntry } from './sharedFolder';
+export type { SharedFolderEvents, SharedFolderOptions } from './sharedFolder';
+export { StaleFileError, type FileState } from './storage/fileGuard';
 export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
 export { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './session/sessionTypes';

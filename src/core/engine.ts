@@ -1,9 +1,11 @@
 // One STA peer: a peer id, a listening socket, and a session per torrent it seeds or fetches.
 // The CLI and the extension both drive this class; it knows nothing about either.
+import { promises as fsp } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { TypedEmitter } from './events';
 import { Logger, silentLogger } from './log';
 import { createTorrent, Metainfo } from './metainfo';
+import type { FileState } from './storage/fileGuard';
 import { Hasher } from './storage/hasher';
 import { PieceStore } from './storage/pieceStore';
 import { DEFAULT_PIECE_CACHE_BUDGET, DEFAULT_PIECE_CACHE_IDLE_MS, PieceCacheBudget } from './session/pieceCacheBudget';
@@ -180,16 +182,27 @@ export class Engine extends TypedEmitter<EngineEvents> {
     return session;
   }
 
-  /** Seeds a complete file in place (a repository file). */
-  async seed(path: string, opts: { meta?: Metainfo; catalogPath?: string; verify?: boolean } = {}): Promise<TorrentSession> {
+  /**
+   * Seeds a complete file in place (a repository file). `hashedAt` is the file's size and mtime when
+   * `meta` was hashed: a file changed since is refused (StaleFileError) rather than served.
+   */
+  async seed(path: string, opts: { meta?: Metainfo; catalogPath?: string; verify?: boolean; hashedAt?: FileState } = {}): Promise<TorrentSession> {
     const announce = this.trackerTiers?.[0]?.[0];
     // BEP 27: a torrent for a team's keyed tracker stays with the team (no DHT, PEX or local discovery)
     const isPrivate = announce !== undefined && teamKeyOf(announce) !== undefined;
+    let hashedAt = opts.hashedAt;
+    if (!opts.meta && !hashedAt) {
+      const st = await fsp.stat(path);
+      hashedAt = { size: st.size, mtimeMs: st.mtimeMs };
+    }
     const meta = opts.meta ?? (await createTorrent(path, { announce, announceList: this.trackerTiers, private: isPrivate }));
     const existing = this.sessions.get(meta.infoHashHex);
-    if (existing) return existing;
+    // one that stopped (its file changed) makes way for the file as it is now
+    if (existing && existing.state !== 'failed' && existing.state !== 'stopped') return existing;
+    if (existing) await this.remove(meta.infoHashHex);
     const verify = opts.verify ?? false;
-    const store = await this.opening(meta, (signal) => PieceStore.openSeed(path, meta, { hasher: this.hasher, logger: this.log, verify, signal }));
+    const seedOpts = { hasher: this.hasher, logger: this.log, verify, hashedAt };
+    const store = await this.opening(meta, (signal) => PieceStore.openSeed(path, meta, { ...seedOpts, signal }));
     const s = this.add(meta, store, opts.catalogPath);
     s.start();
     return s;

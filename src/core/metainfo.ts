@@ -26,6 +26,8 @@ export interface Metainfo {
   announceList: string[][];
   /** the whole .torrent as bytes (what the catalog serves) */
   torrent: Buffer;
+  /** `creation date` (s since epoch) when the torrent has a sane one: the catalog keeps the newer version of a path */
+  creationDate?: number;
 }
 
 export class MetainfoError extends Error {}
@@ -71,6 +73,7 @@ export function parseTorrent(torrent: Buffer): Metainfo {
   }
   if (announceList.length === 0 && announce) announceList = [[announce]];
   const infoHash = createHash('sha1').update(torrent.subarray(span.start, span.end)).digest();
+  const created = top['creation date'];
   return {
     infoHash,
     infoHashHex: infoHash.toString('hex'),
@@ -83,6 +86,7 @@ export function parseTorrent(torrent: Buffer): Metainfo {
     announce,
     announceList,
     torrent,
+    creationDate: Number.isSafeInteger(created) && created > 0 ? created : undefined,
   };
 }
 

@@ -65,7 +65,8 @@ export interface RepositoryOptions {
 }
 
 export class Repository {
-  private readonly isExcluded: (rel: string) => boolean;
+  /** Whether the file (or folder) at a relative path, forward slashes, is left out: excluded or a secret. */
+  readonly isExcluded: (relPath: string) => boolean;
 
   constructor(readonly opts: RepositoryOptions) {
     const patterns = opts.excludes ?? DEFAULT_EXCLUDES;
@@ -122,7 +123,9 @@ export class Repository {
       private: announce.some((a) => teamKeyOf(a) !== undefined),
       signal,
     });
-    if (cacheFile) {
+    // a file written to while it was hashed is not cached under the size and mtime it had before
+    const after = await fsp.stat(file.path).catch(() => undefined);
+    if (cacheFile && after?.size === file.size && after.mtimeMs === file.mtimeMs) {
       await fsp.mkdir(this.opts.cacheDir!, { recursive: true });
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       const entry = { path: file.path, size: file.size, mtimeMs: file.mtimeMs, announce: key, torrent: meta.torrent.toString('base64') };

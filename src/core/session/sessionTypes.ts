@@ -45,6 +45,8 @@ export type SessionEvents = {
   warning: [message: string];
   /** the .torrent was (re)published to the STA catalog at `tracker` */
   published: [tracker: string];
+  /** the complete file changed on disk since it was hashed: the session stopped serving it and stops */
+  stale: [reason: string];
 };
 
 /** connections per torrent */

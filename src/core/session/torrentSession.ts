@@ -61,6 +61,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.downloader.on('badPiece', (index, contributors) => this.swarm.badPiece(index, contributors));
     this.downloader.on('complete', () => void this.finish());
     this.downloader.on('failed', (reason) => this.fail(reason));
+    store.whenStale((reason) => this.staleFile(reason));
     this.swarm.on('peerAdded', (address) => this.emit('peerAdded', address));
     this.swarm.on('peerRemoved', (address, reason) => this.emit('peerRemoved', address, reason));
     this.swarm.on('peerBanned', (address, reason) => this.emit('peerBanned', address, reason));
@@ -151,6 +152,13 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     } catch (e) {
       this.fail(`could not finish ${this.meta.name}: ${(e as Error).message}`);
     }
+  }
+
+  /** Not one more block of a changed file: every connection goes now (a peer sees us leave, not lie), then the session stops. */
+  private staleFile(reason: string): void {
+    this.log.warn(reason);
+    this.emit('stale', reason);
+    void this.stop('stopped').then(() => this.setState('failed', reason));
   }
 
   private fail(reason: string): void {

@@ -102,6 +102,8 @@ export class Uploader {
         },
         (e) => {
           p.serving--;
+          // a changed file: the session says so once and stops; each peer just sees us leave
+          if ((e as Error).name === 'StaleFileError') return conn.close('the file changed on our side');
           this.warn(`could not read piece ${req.index}: ${(e as Error).message}`);
           conn.close('read error on our side');
         },

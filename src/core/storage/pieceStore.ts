@@ -7,6 +7,7 @@ import { Bitfield } from '../bitfield';
 import { silentLogger, type Logger } from '../log';
 import type { Metainfo } from '../metainfo';
 import { pieceSize } from '../pieces';
+import { FileGuard, type FileState } from './fileGuard';
 import { Hasher } from './hasher';
 import { PartialFile } from './partialFile';
 import { PieceFile } from './pieceFile';
@@ -33,6 +34,8 @@ export interface SeedOptions {
   onCheckProgress?: (checkedBytes: number, total: number) => void;
   /** stops the verification at once (AbortError) */
   signal?: AbortSignal;
+  /** the file's size and mtime when its metainfo was hashed: a file changed since is refused (StaleFileError) */
+  hashedAt?: FileState;
 }
 
 interface StoreParts {
@@ -50,6 +53,10 @@ export class PieceStore {
   readonly have: Bitfield;
   private readonly meta: Metainfo;
   private readonly file: PieceFile;
+  private readonly handle: FileHandle;
+  /** set once the file is complete at `target`: peers are served only while it is as hashed */
+  private guard: FileGuard | undefined;
+  private readonly staleListeners: ((reason: string) => void)[] = [];
   private target: string;
   /** the download in progress; undefined once the file is complete at `target` */
   private partial: PartialFile | undefined;
@@ -67,6 +74,7 @@ export class PieceStore {
     this.hasher = p.hasher;
     this.ownsHasher = p.ownsHasher;
     this.log = p.log;
+    this.handle = p.handle;
     this.file = new PieceFile(p.handle, p.meta, p.have, p.hasher, p.log, () => {
       if (!this.closing) this.partial?.scheduleSave();
     });
@@ -83,7 +91,11 @@ export class PieceStore {
     const common = { meta, hasher, ownsHasher: !opts.hasher, log };
     try {
       const place = await findPlace(dir, meta, { onExisting: opts.onExisting, hasher, log, onCheckProgress: opts.onCheckProgress, signal });
-      if (place.existing) return new PieceStore({ ...common, target: place.target, ...place.existing });
+      if (place.existing) {
+        const store = new PieceStore({ ...common, target: place.target, ...place.existing });
+        store.guardWith(await FileGuard.open(place.existing.handle, place.target));
+        return store;
+      }
       const partial = await PartialFile.open(dir, meta, hasher, log, opts.onCheckProgress, signal);
       return new PieceStore({ ...common, target: place.target, partial, handle: partial.handle, have: partial.have });
     } catch (e) {
@@ -101,6 +113,7 @@ export class PieceStore {
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new Error(`${target} is not a regular file`);
+      const guard = await FileGuard.open(handle, target, opts.hashedAt);
       if (st.size !== meta.length) throw new Error(`${target} is ${st.size} bytes; the torrent ${meta.name} says ${meta.length}`);
       let have = new Bitfield(meta.pieceCount);
       if (opts.verify === false) have.setAll();
@@ -108,7 +121,9 @@ export class PieceStore {
       if (!have.complete) {
         throw new Error(`${target} does not match the torrent ${meta.name}: ${meta.pieceCount - have.count} of ${meta.pieceCount} pieces differ`);
       }
-      return new PieceStore({ meta, target, handle, have, hasher, ownsHasher: !opts.hasher, log: opts.logger ?? silentLogger });
+      const store = new PieceStore({ meta, target, handle, have, hasher, ownsHasher: !opts.hasher, log: opts.logger ?? silentLogger });
+      store.guardWith(guard);
+      return store;
     } catch (e) {
       await handle.close();
       if (!opts.hasher) await hasher.close();
@@ -151,7 +166,23 @@ export class PieceStore {
       throw new RangeError(`block ${begin}+${length} is outside piece ${index} (${size} bytes) of ${this.meta.name}`);
     }
     if (!this.have.has(index)) throw new Error(`piece ${index} of ${this.meta.name} is not available`);
-    return this.file.read(index, begin, length);
+    const guard = this.guard;
+    return guard ? guard.read(() => this.file.read(index, begin, length)) : this.file.read(index, begin, length);
+  }
+
+  /** The complete file changed on disk since it was hashed: no block of it is read for peers any more. */
+  get stale(): boolean {
+    return this.guard?.stale ?? false;
+  }
+
+  /** `cb` hears once, when the complete file is first found changed (a read for a peer was refused). */
+  whenStale(cb: (reason: string) => void): void {
+    this.staleListeners.push(cb);
+  }
+
+  private guardWith(guard: FileGuard): void {
+    this.guard = guard;
+    guard.whenStale((reason) => this.staleListeners.forEach((cb) => cb(reason)));
   }
 
   /** Moves the complete partial file to its final name (never over another file) and drops resume data. */
@@ -167,6 +198,7 @@ export class PieceStore {
     this.target = final;
     this.partial = undefined;
     await partial.finished();
+    this.guardWith(await FileGuard.open(this.handle, final));
     // Flushing a GiB of fresh pages takes seconds and a crash of this process loses nothing (the data
     // is in the page cache): flush in the background, for power loss, instead of holding up "done".
     this.flushing = this.file.sync().catch((e: Error) => this.log.warn(`${final}: could not flush to disk: ${e.message}`));

@@ -66,6 +66,11 @@ export class CatalogRoute {
     return entryJson(e, this.swarms.get(e.meta.infoHashHex));
   }
 
+  /** The entry's first publisher, or an address seeding it now. */
+  private mayChange(e: CatalogEntry, source: string): boolean {
+    return e.publisher === source || this.swarms.get(e.meta.infoHashHex)?.seedsFrom(source) === true;
+  }
+
   private buildList(): Buffer {
     const body: CatalogListJson = { files: [...this.catalog.values()].map((e) => this.json(e)).sort((a, b) => a.name.localeCompare(b.name)) };
     return Buffer.from(JSON.stringify(body));
@@ -119,12 +124,24 @@ export class CatalogRoute {
     const path = catalogPathOf(rawPath, meta.name);
     const old = this.catalog.get(meta.infoHashHex);
     // moving an entry relabels it for everyone: only its first publisher or a current seeder may
-    if (old && old.path !== path && old.publisher !== source && !this.swarms.get(meta.infoHashHex)?.seedsFrom(source)) {
+    if (old && old.path !== path && !this.mayChange(old, source)) {
       throw new HttpError(403, 'only the address that first published this file, or one seeding it now, may change its path');
     }
-    const { entry, created, full } = this.catalog.publish(meta, path, source);
+    // one entry per path, the latest version: whoever may change the entry there may replace it
+    const occupant = this.catalog.atPath(path);
+    if (occupant && occupant !== old) {
+      if (!this.mayChange(occupant, source)) {
+        throw new HttpError(409, 'another file is published at this path: only the address that first published it, or one seeding it now, may replace it');
+      }
+      // a seeder of the old version republishing it must not push the new one out
+      if ((meta.creationDate ?? Infinity) < (occupant.meta.creationDate ?? -Infinity)) {
+        throw new HttpError(409, `a newer version of ${printable(path)} is published (${occupant.meta.infoHashHex})`);
+      }
+    }
+    const { entry, created, full, replaced } = this.catalog.publish(meta, path, source);
     if (!entry) throw new HttpError(507, full!);
-    if (created) this.log.info(`published ${printable(meta.name)} (${meta.infoHashHex}) from ${source}`);
+    if (replaced) this.log.info(`${printable(path)}: ${meta.infoHashHex} replaces ${replaced.meta.infoHashHex} (from ${source})`);
+    else if (created) this.log.info(`published ${printable(meta.name)} (${meta.infoHashHex}) from ${source}`);
     sendJson(res, created ? 201 : 200, this.json(entry));
   }
 }

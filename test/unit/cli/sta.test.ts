@@ -77,6 +77,7 @@ describe('sta command line', () => {
           '--port N=0',
           '--exclude GLOB...',
           '--upload-slots N',
+          '--no-watch',
           '--max-upload-rate BYTES/S',
           '--json',
           '-v --verbose',

@@ -4,6 +4,8 @@ import { magnetUri } from '../../../../src/core/metainfo';
 import { Catalog, entryJson } from '../../../../src/core/tracker/catalog';
 import { torrentOf } from './fixtures';
 
+const at = (c: Catalog) => [...c.values()].map((e) => `${e.path}=${e.meta.infoHashHex.slice(0, 6)}`).sort();
+
 describe('tracker catalog', () => {
   it('publish creates once, re-publishing moves the path (and the version), remove forgets', () => {
     const c = new Catalog();
@@ -61,5 +63,27 @@ describe('tracker catalog', () => {
     };
     assert.deepEqual(entryJson(entry, undefined), { ...base, seeders: 0, leechers: 0, completed: 0 });
     assert.deepEqual(entryJson(entry, { seeders: 2, leechers: 3, completed: 4 }), { ...base, seeders: 2, leechers: 3, completed: 4 });
+  });
+
+  it('one entry per path: a new version at a path takes the old one\'s place (even in a full catalog), moving onto a path too', () => {
+    const c = new Catalog({ maxEntries: 2, maxBytes: Infinity, maxEntriesPerAddress: 2 });
+    const [v1, v2, v3, other] = [torrentOf('r.bin', 1), torrentOf('r.bin', 2), torrentOf('r.bin', 3), torrentOf('o.bin', 4)];
+    assert.equal(c.publish(v1, 'docs/r.bin', '10.0.0.1').created, true);
+    assert.equal(c.publish(other, 'o.bin', '10.0.0.1').created, true);
+    assert.equal(c.atPath('docs/r.bin')?.meta.infoHashHex, v1.infoHashHex);
+    const r = c.publish(v2, 'docs/r.bin', '10.0.0.1');
+    assert.equal(r.created, true);
+    assert.equal(r.replaced?.meta.infoHashHex, v1.infoHashHex);
+    assert.equal(c.has(v1.infoHashHex), false, 'the old info-hash is retired');
+    assert.deepEqual(at(c), [`docs/r.bin=${v2.infoHashHex.slice(0, 6)}`, `o.bin=${other.infoHashHex.slice(0, 6)}`]);
+    // v3 published elsewhere, then moved onto the path: still one entry there
+    c.remove(other.infoHashHex);
+    c.publish(v3, 'old/r.bin', '10.0.0.1');
+    c.publish(v3, 'docs/r.bin', '10.0.0.1');
+    assert.deepEqual(at(c), [`docs/r.bin=${v3.infoHashHex.slice(0, 6)}`]);
+    assert.equal(c.atPath('old/r.bin'), undefined);
+    assert.equal(c.remove(v3.infoHashHex), true);
+    assert.equal(c.atPath('docs/r.bin'), undefined);
+    assert.equal(c.size, 0);
   });
 });
