@@ -47,7 +47,7 @@ export const Settings = {
   catalogRefreshSeconds: 'catalogRefreshSeconds',
 } as const;
 
-/** What the extension keeps in SecretStorage (team keys) and workspaceState (the first-Start answer). */
+/** What the extension keeps in SecretStorage (team keys) and workspaceState (the first-Start answer, unfinished downloads). */
 export const StoreKeys = {
   /** the team key of the tracker at this origin (`http://host:port`) */
   teamKey: (origin: string) => `sta.teamKey:${origin}`,
@@ -55,6 +55,8 @@ export const StoreKeys = {
   localTrackerKey: 'sta.localTrackerKey',
   /** workspaceState: the folder + tracker pairs the user said Share to */
   sharedWith: 'sta.sharedWith',
+  /** workspaceState: unfinished downloads by info-hash, so a window reload finds them again */
+  transfers: 'sta.transfers',
 } as const;
 
 /** contextValue of tree items; `when` clauses in package.json match these */

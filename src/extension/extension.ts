@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   };
 
   const consent = new ShareConsent(context.workspaceState);
-  const service = own(new StaService(log, path.join(context.globalStorageUri.fsPath, 'metainfo'), teamKeys, consent));
+  const service = own(new StaService(log, path.join(context.globalStorageUri.fsPath, 'metainfo'), teamKeys, consent, context.workspaceState));
   const localTracker = own(new LocalTracker(path.join(context.extensionPath, 'dist', 'cli.js'), log));
   const statusBar = own(new StatusBar(service));
   const trackerFiles = own(new TrackerFilesView(service));

@@ -104,3 +104,37 @@ export async function startTracker(args: string[] = []): Promise<TrackerChild> {
   };
   return { announce: JSON.parse(line).announce, child, stop };
 }
+
+export interface SeederChild {
+  infoHash: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A teammate's headless `sta share FILE --tracker ANNOUNCE --host 127.0.0.1 --json ARGS`, ready once it shares. */
+export async function startSeeder(file: string, announce: string, cacheHome: string, args: string[] = []): Promise<SeederChild> {
+  const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+  const child = spawn(process.execPath, [cli, 'share', file, '--tracker', announce, '--host', '127.0.0.1', '--json', ...args], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', XDG_CACHE_HOME: cacheHome },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  const infoHash = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c) => {
+      out += c;
+      // complete lines only: a chunk may end mid-line
+      for (const line of out.split('\n').slice(0, -1)) {
+        if (line.startsWith('{') && JSON.parse(line).type === 'sharing') resolve(JSON.parse(line).infoHash);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`sta share exited ${code}: ${err}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return { infoHash, child, stop };
+}

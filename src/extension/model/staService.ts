@@ -9,6 +9,7 @@ import type { SharePlan } from '../shareConsent';
 import type { TeamKeys } from '../teamKeys';
 import { CatalogModel } from './catalogModel';
 import { needsTeamKey, probeTracker } from './trackerProbe';
+import { TransferJournal } from './transferJournal';
 import { Transfers } from './transfers';
 import { workspaceFolder } from './workspaceFolder';
 import { WorkspaceShares } from './workspaceShares';
@@ -37,10 +38,19 @@ export class StaService extends Disposable {
   private readonly _onDidChangeRunning = this.register(new vscode.EventEmitter<boolean>());
   readonly onDidChangeRunning = this._onDidChangeRunning.event;
 
-  constructor(private readonly log: Logger, metainfoCacheDir: string, private readonly keys: TeamKeys, private readonly consent: Consent) {
+  /** `state` is the workspace's (workspaceState): unfinished downloads outlive a window reload there */
+  constructor(
+    private readonly log: Logger,
+    metainfoCacheDir: string,
+    private readonly keys: TeamKeys,
+    private readonly consent: Consent,
+    state: vscode.Memento,
+  ) {
     super();
     this.shares = this.register(new WorkspaceShares(log, metainfoCacheDir));
-    this.transfers = this.register(new Transfers(this.shares, this.catalog));
+    this.transfers = this.register(new Transfers(this.shares, this.catalog, new TransferJournal(state)));
+    // a file withdrawn (deleted, now excluded) leaves the catalog with its `stopped` announce: Tracker Files follows
+    this.register(this.shares.onDidChange(() => this.running && this.catalog.refreshSoon()));
     this.register(toDisposable(() => void this.stop()));
   }
 
@@ -120,7 +130,7 @@ export class StaService extends Disposable {
     this._onDidChangeRunning.fire(true);
     this.log.info(`started: workspace ${root}, tracker ${shown}, peers on port ${engine.port}`);
     this.catalog.start(announce, hasCatalog, settings.catalogRefreshSeconds);
-    await this.shares.shareWorkspace(engine, root, announce, files, signal);
+    await this.shares.shareWorkspace(engine, root, announce, settings.exclude, files, signal);
   }
 
   private async listen(settings: StaSettings, announce: string): Promise<Engine> {

@@ -1,28 +1,23 @@
-// What this workspace shares: its files (minus excluded ones), those shared one by one, and finished downloads.
+// What this workspace shares: its files (minus excluded and secret ones), kept current while STA runs by VS
+// Code's file watcher feeding core's SharedFolder; files shared one by one; finished downloads.
 import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Engine, isSecretPath, type Logger, type Metainfo, Repository, type SharedFile } from '../../core/api';
-import { Disposable } from '../lifecycle';
+import { type Engine, type HashingProgress, type Logger, type Metainfo, Repository, SharedFolder, type SharedFile } from '../../core/api';
+import type { SharedFolderEntry } from '../../core/api';
+import { Disposable, toDisposable } from '../lifecycle';
 import { relativePathIn } from './workspaceFolder';
 
-export interface SharedEntry {
-  path: string;
-  relPath: string;
-  size: number;
-  meta: Metainfo;
-}
+export type SharedEntry = SharedFolderEntry;
+export type { HashingProgress };
 
-/** Hashing the workspace's files: which one (0-based) of how many. */
-export interface HashingProgress {
-  index: number;
-  total: number;
-  relPath: string;
-}
+/** A folder created or moved in is reported alone: at most this many files under it are looked at. */
+const MAX_FILES_IN_NEW_FOLDER = 10_000;
 
+/** What runs while STA shares the workspace. */
 interface Sharing {
-  engine: Engine;
-  root: string;
-  announceUrl: string;
+  folder: SharedFolder;
+  watcher: vscode.Disposable;
 }
 
 export class WorkspaceShares extends Disposable {
@@ -36,6 +31,7 @@ export class WorkspaceShares extends Disposable {
 
   constructor(private readonly log: Logger, private readonly cacheDir: string) {
     super();
+    this.register(toDisposable(() => this.clear()));
   }
 
   get size(): number {
@@ -59,55 +55,71 @@ export class WorkspaceShares extends Disposable {
     return new Repository({ root, excludes }).scan();
   }
 
-  /** Seeds `files` of `root` through `engine`, announcing them to `announceUrl`; `signal` ends the pass at once. */
-  async shareWorkspace(engine: Engine, root: string, announceUrl: string, files: SharedFile[], signal: AbortSignal): Promise<void> {
-    const sharing = (this.sharing = { engine, root, announceUrl });
-    const repo = new Repository({ root, cacheDir: this.cacheDir });
+  /**
+   * Seeds `files` of `root` through `engine`, announcing them to `announceUrl`, and from then on what the
+   * watcher reports (created, changed, renamed, deleted) until `clear`; `signal` ends the first pass.
+   */
+  async shareWorkspace(engine: Engine, root: string, announceUrl: string, excludes: string[], files: SharedFile[], signal: AbortSignal): Promise<void> {
+    const folder = new SharedFolder({ engine, root, excludes, cacheDir: this.cacheDir, trackers: [announceUrl], logger: this.log });
+    const live = () => this.sharing?.folder === folder;
+    folder.on('shared', (entry, previous) => {
+      if (!live()) return;
+      if (previous) this.byInfoHash.delete(previous);
+      this.add(entry);
+    });
+    folder.on('unshared', (_rel, infoHash) => live() && this.byInfoHash.delete(infoHash) && this._onDidChange.fire());
+    folder.on('hashing', (h) => live() && this._onDidChangeHashing.fire(h));
+    // watching before the first pass: a file written meanwhile is not missed
+    this.sharing = { folder, watcher: this.watch(folder, root) };
+    await folder.shareAll(files, signal);
+  }
+
+  private watch(folder: SharedFolder, root: string): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*'));
+    const rel = (uri: vscode.Uri) => relativePathIn(root, uri.fsPath) || undefined; // '' is the root itself
+    watcher.onDidCreate((uri) => {
+      const r = rel(uri);
+      if (r) void this.created(folder, root, r);
+    });
+    watcher.onDidChange((uri) => {
+      const r = rel(uri);
+      if (r) folder.changed(r);
+    });
+    watcher.onDidDelete((uri) => {
+      const r = rel(uri);
+      if (r) folder.removed(r);
+    });
+    return watcher;
+  }
+
+  /** A file, or a folder whose files were not reported one by one (moved in, renamed). */
+  private async created(folder: SharedFolder, root: string, rel: string): Promise<void> {
+    folder.changed(rel);
+    const dir = path.join(root, rel);
+    if (!(await fsp.lstat(dir).catch(() => undefined))?.isDirectory()) return;
+    let n = 0;
     try {
-      for (const [index, f] of files.entries()) {
-        if (this.sharing !== sharing || signal.aborted) return;
-        this._onDidChangeHashing.fire({ index, total: files.length, relPath: f.relPath });
-        await this.shareOne(repo, f, signal);
+      for await (const d of await fsp.opendir(dir, { recursive: true })) {
+        if (!d.isFile()) continue;
+        folder.changed(relativePathIn(root, path.join(d.parentPath ?? d.path, d.name))!);
+        if (++n >= MAX_FILES_IN_NEW_FOLDER) break;
       }
-    } finally {
-      if (files.length > 0) this._onDidChangeHashing.fire(undefined);
+    } catch (e) {
+      this.log.warn(`could not list ${rel}: ${(e as Error).message}`);
     }
   }
 
-  /** Shares one more workspace file, excluded or not (Explorer: Share via STA). */
+  /** Shares one more workspace file, excluded or not, never a secret (Explorer: Share via STA). */
   async shareFile(file: string): Promise<SharedEntry> {
     if (!this.sharing) throw new Error('STA is not running; run STA: Start first.');
-    const { root } = this.sharing;
-    const rel = relativePathIn(root, file);
-    if (rel === undefined) throw new Error(`${file} is outside the workspace folder; STA shares only workspace files.`);
-    const st = await fsp.stat(file);
-    if (!st.isFile()) throw new Error(`${rel} is not a file.`);
-    if (st.size === 0) throw new Error(`${rel} is empty; there is nothing to share.`);
-    if (isSecretPath(rel)) throw new Error(`${rel} looks like a key, credentials or a .env file: STA never shares those.`);
-    const repo = new Repository({ root, excludes: [], cacheDir: this.cacheDir });
-    const entry = await this.shareOne(repo, { path: file, relPath: rel, size: st.size, mtimeMs: st.mtimeMs });
-    if (!entry) throw new Error(`Could not share ${rel}; see the STA log.`);
-    return entry;
-  }
-
-  private async shareOne(repo: Repository, f: SharedFile, signal?: AbortSignal): Promise<SharedEntry | undefined> {
-    const sharing = this.sharing;
-    if (!sharing) return undefined;
-    try {
-      const meta = await repo.metainfo(f, [sharing.announceUrl], signal);
-      if (this.sharing !== sharing) return undefined;
-      await sharing.engine.seed(f.path, { meta, catalogPath: f.relPath });
-      return this.add({ path: f.path, relPath: f.relPath, size: f.size, meta });
-    } catch (e) {
-      if (signal?.aborted) return undefined; // STA stopped mid-file: nothing went wrong
-      this.log.warn(`could not share ${f.relPath}: ${(e as Error).message}`);
-      return undefined;
-    }
+    const rel = relativePathIn(this.sharing.folder.root, file);
+    if (!rel) throw new Error(`${file} is outside the workspace folder; STA shares only workspace files.`);
+    return this.sharing.folder.shareFile(file);
   }
 
   /** A finished download is seeded from the workspace: Shared lists it like any shared file. */
   addDownloaded(file: string, meta: Metainfo): void {
-    const relPath = this.sharing && relativePathIn(this.sharing.root, file);
+    const relPath = this.sharing && relativePathIn(this.sharing.folder.root, file);
     if (relPath === undefined || this.byInfoHash.has(meta.infoHashHex)) return;
     this.add({ path: file, relPath, size: meta.length, meta });
   }
@@ -118,8 +130,10 @@ export class WorkspaceShares extends Disposable {
     return entry;
   }
 
-  /** STA stopped: nothing is shared any more. */
+  /** STA stopped: nothing is watched or shared any more. */
   clear(): void {
+    this.sharing?.watcher.dispose();
+    this.sharing?.folder.close();
     this.sharing = undefined;
     this.byInfoHash.clear();
     this._onDidChange.fire();

@@ -1,0 +1,71 @@
+// Unfinished downloads, kept in workspaceState: a window reload starts a new extension host, and the
+// Transfers of the old one must come back (the .part files on disk already hold their verified pieces).
+import type * as vscode from 'vscode';
+import { type Metainfo, parseTorrent } from '../../core/api';
+import { StoreKeys } from '../constants';
+
+/** What to do when a different file already has the download's name: refuse, or save beside it. */
+export type OnExisting = 'refuse' | 'suffix';
+
+/** Where a download goes: the `sta.downloadFolder` it started with (relative to the workspace) and its name rule. */
+export interface DownloadTarget {
+  folder: string;
+  onExisting: OnExisting;
+}
+
+export interface JournalEntry {
+  meta: Metainfo;
+  target: DownloadTarget;
+  /** paused by the user: it comes back paused */
+  paused: boolean;
+  /** verified when last recorded: what the row shows until STA runs again */
+  verifiedBytes: number;
+}
+
+/** The stored form: JSON, the .torrent as base64 (the catalog may be gone when the window comes back). */
+interface Stored {
+  torrent: string;
+  folder: string;
+  onExisting: OnExisting;
+  paused: boolean;
+  verifiedBytes: number;
+}
+
+export class TransferJournal {
+  constructor(private readonly state: vscode.Memento) {}
+
+  /** The recorded downloads; an entry that does not read back (another version's, damaged) is left out. */
+  entries(): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    for (const [infoHash, s] of Object.entries(this.stored())) {
+      try {
+        const meta = parseTorrent(Buffer.from(s.torrent, 'base64'));
+        if (meta.infoHashHex !== infoHash || typeof s.folder !== 'string') continue;
+        const onExisting = s.onExisting === 'suffix' ? 'suffix' : 'refuse';
+        const verifiedBytes = Math.min(Math.max(Number(s.verifiedBytes) || 0, 0), meta.length);
+        out.push({ meta, target: { folder: s.folder, onExisting }, paused: s.paused === true, verifiedBytes });
+      } catch {
+        // not a torrent any more: nothing to resume
+      }
+    }
+    return out;
+  }
+
+  record(e: JournalEntry): void {
+    const { meta, target, paused, verifiedBytes } = e;
+    const entry: Stored = { torrent: meta.torrent.toString('base64'), folder: target.folder, onExisting: target.onExisting, paused, verifiedBytes };
+    void this.state.update(StoreKeys.transfers, { ...this.stored(), [meta.infoHashHex]: entry });
+  }
+
+  remove(infoHash: string): void {
+    const all = this.stored();
+    if (!(infoHash in all)) return;
+    delete all[infoHash];
+    void this.state.update(StoreKeys.transfers, all);
+  }
+
+  private stored(): Record<string, Stored> {
+    const v = this.state.get<unknown>(StoreKeys.transfers);
+    return v && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Record<string, Stored>) } : {};
+  }
+}
