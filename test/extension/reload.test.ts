@@ -11,8 +11,7 @@ import * as vscode from 'vscode';
 import { silentLogger } from '../../src/core/api';
 import type { StaApi } from '../../src/extension/extension';
 import { StaService } from '../../src/extension/model/staService';
-import { freePort } from '../helpers/freePort';
-import { answerFirstStart, type SeederChild, setUser, staApi, startSeeder, startTracker, type TrackerChild, waitFor } from './support';
+import { answerFirstStart, type SeederChild, setUser, staApi, startSeeder, startTracker, type TrackerChild, waitFor, useTracker } from './support';
 
 const SIZE = 16 * 1024 * 1024 + 777;
 const MiB = 1024 * 1024;
@@ -84,9 +83,7 @@ describe('Transfers survive a window reload', function () {
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-reload-'));
     tracker = await startTracker();
-    await setUser('trackerUrl', tracker.announce);
-    await setUser('bindAddress', '127.0.0.1');
-    await setUser('listenPort', await freePort());
+    await useTracker(tracker.announce);
     answerFirstStart(api, 'share');
   });
 

@@ -4,8 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { freePort } from '../helpers/freePort';
-import { answerFirstStart, portIsFree, setUser, sleep, staApi, startTracker, type TrackerChild, waitFor } from './support';
+import { answerFirstStart, portIsFree, setUser, sleep, staApi, startTracker, type TrackerChild, waitFor, useTracker } from './support';
 
 /** Sparse files: no disk used, but hashing 3 × 2 GiB of zeros takes several seconds. */
 const BIG_FILES = 3;
@@ -27,9 +26,7 @@ describe('Stop while the workspace is being hashed', function () {
       fs.closeSync(fd);
     }
     tracker = await startTracker();
-    await setUser('trackerUrl', tracker.announce);
-    await setUser('bindAddress', '127.0.0.1');
-    await setUser('listenPort', await freePort());
+    await useTracker(tracker.announce);
     answerFirstStart(api, 'share');
   });
 

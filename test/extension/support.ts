@@ -6,6 +6,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
+import { freePort } from '../helpers/freePort';
 
 export const EXTENSION_ID = 'sta-founders.sta';
 
@@ -36,6 +37,13 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
 /** Sets `sta.<key>` in the user settings (where machine-scoped settings live). */
 export async function setUser(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('sta').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Points STA at `announce`, on 127.0.0.1 and a free peer port, as a user would in their settings. */
+export async function useTracker(announce: string): Promise<void> {
+  await setUser('trackerUrl', announce);
+  await setUser('bindAddress', '127.0.0.1');
+  await setUser('listenPort', await freePort());
 }
 
 export function httpGet(url: string): Promise<{ status: number; body: Buffer }> {

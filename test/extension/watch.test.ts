@@ -6,8 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { freePort } from '../helpers/freePort';
-import { answerFirstStart, httpGet, setUser, sleep, staApi, startTracker, type TrackerChild, waitFor } from './support';
+import { answerFirstStart, httpGet, setUser, sleep, staApi, startTracker, type TrackerChild, waitFor, useTracker } from './support';
 
 /** Created/changed → Shared and catalog; the issue asks for ~2 s after the file settles. */
 const WITHIN_MS = 3000;
@@ -39,9 +38,7 @@ describe('the workspace is watched while STA runs', function () {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'before-start.txt'), 'shared by the first pass\n');
     tracker = await startTracker();
-    await setUser('trackerUrl', tracker.announce);
-    await setUser('bindAddress', '127.0.0.1');
-    await setUser('listenPort', await freePort());
+    await useTracker(tracker.announce);
     answerFirstStart(api, 'share');
     assert.strictEqual(await vscode.commands.executeCommand('sta.start'), true);
     await waitFor('the first hashing pass', () => shared().includes('live/before-start.txt'));

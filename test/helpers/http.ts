@@ -16,9 +16,10 @@ export function httpRequest(
   body?: Buffer,
   headers: Record<string, string | number> = {},
   timeoutMs = 10_000,
+  localAddress?: string,
 ): Promise<HttpResult> {
   return new Promise((resolveP, reject) => {
-    const req = request(url, { method, agent: false, headers }, (res) => {
+    const req = request(url, { method, agent: false, headers, localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolveP({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -29,6 +30,10 @@ export function httpRequest(
     req.end(body);
   });
 }
+
+/** One request from the local address `addr` (127.0.0.x): how tests look like several hosts to a tracker. */
+export const httpRequestFrom = (addr: string, method: string, url: string, body?: Buffer): Promise<HttpResult> =>
+  httpRequest(method, url, body, {}, 10_000, addr);
 
 export const httpGet = (url: string, timeoutMs?: number): Promise<HttpResult> =>
   httpRequest('GET', url, undefined, {}, timeoutMs);

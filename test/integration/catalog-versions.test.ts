@@ -2,25 +2,13 @@
 // one when it comes from the entry's first publisher or a current seeder; the old info-hash leaves
 // the list; an older version, or a stranger, cannot take the path. Requests come from 127.0.0.1, .2, .3.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { decode, encode } from '../../src/core/bencode';
 import { parseTorrent, type Metainfo } from '../../src/core/metainfo';
 import { TrackerServer } from '../../src/core/tracker/server';
 import { announceQuery, peerId } from '../helpers/announce';
-import { HttpResult } from '../helpers/http';
+import { httpRequestFrom } from '../helpers/http';
 
-function from(addr: string, method: string, url: string, body?: Buffer): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, localAddress: addr }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const from = httpRequestFrom;
 
 /** A version of `report.bin`: `seed` makes its content (and info-hash) differ, `created` is its creation date (s). */
 function version(seed: number, created: number): Metainfo {

@@ -111,7 +111,7 @@ describe('interop with real BitTorrent clients (loopback)', function () {
   });
 
   it('STA seeder → aria2c leecher (torrent from STA\'s catalog)', async function () {
-    requireClient(this, 'aria2c');
+    requireClient('aria2c');
     const src = join(dir, 'src');
     const out = join(dir, 'out');
     await fsp.mkdir(src);
@@ -149,7 +149,7 @@ describe('interop with real BitTorrent clients (loopback)', function () {
   });
 
   it('two aria2c seeders → STA leecher (mktorrent -p torrent)', async function () {
-    requireClient(this, 'aria2c', 'mktorrent');
+    requireClient('aria2c', 'mktorrent');
     const out = join(dir, 'out');
     await fsp.mkdir(out);
     const name = 'from-aria2.bin';
@@ -185,7 +185,7 @@ describe('interop with real BitTorrent clients (loopback)', function () {
   });
 
   it('STA seeders → transmission-cli leecher (private torrent; seeders dial it)', async function () {
-    requireClient(this, 'transmission-cli');
+    requireClient('transmission-cli');
     const name = 'to-transmission.bin';
     const seedDirs = [join(dir, 'seedA'), join(dir, 'seedB')];
     for (const d of seedDirs) await fsp.mkdir(d);
@@ -241,7 +241,7 @@ describe('interop with real BitTorrent clients (loopback)', function () {
   });
 
   it('STA share and STA get through opentracker', async function () {
-    requireClient(this, 'opentracker');
+    requireClient('opentracker');
     const src = join(dir, 'src');
     const out = join(dir, 'out');
     const otDir = join(dir, 'opentracker');

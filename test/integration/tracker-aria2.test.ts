@@ -47,7 +47,7 @@ describe('real clients through sta tracker', function () {
   });
 
   it('aria2c seeder → aria2c leecher, private 4 MiB torrent made by sta create; scrape counts the download', async function () {
-    requireClient(this, 'aria2c');
+    requireClient('aria2c');
     const seedDir = join(dir, 'seed');
     const leechDir = join(dir, 'leech');
     await fsp.mkdir(seedDir);
@@ -108,7 +108,7 @@ describe('real clients through sta tracker', function () {
   });
 
   it('a keyed tracker (sta tracker --key-file): aria2c seeder → leecher through the keyed announce URL; an unkeyed announce is refused', async function () {
-    requireClient(this, 'aria2c');
+    requireClient('aria2c');
     const key = 'aria2_Team-Key_0123456789';
     const keyFile = join(dir, 'team.key');
     await fsp.writeFile(keyFile, `${key}\n`);
@@ -149,7 +149,7 @@ describe('real clients through sta tracker', function () {
   });
 
   it('aria2c fetches a magnet link\'s metadata from an aria2c seeder; the .torrent it writes parses to the same info-hash', async function () {
-    requireClient(this, 'aria2c');
+    requireClient('aria2c');
     const seedDir = join(dir, 'mseed');
     const outDir = join(dir, 'mout');
     await fsp.mkdir(seedDir);
@@ -185,7 +185,7 @@ describe('real clients through sta tracker', function () {
   });
 
   it('opentracker as a drop-in: the same announces and scrape give the same swarm to STA\'s tracker client', async function () {
-    requireClient(this, 'opentracker');
+    requireClient('opentracker');
     const ih = randomBytes(20);
     const otDir = join(dir, 'opentracker');
     await fsp.mkdir(otDir);

@@ -2,29 +2,16 @@
 // from 127.0.0.1, .2 and .3 so the tracker sees different source addresses.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { decode, encode } from '../../src/core/bencode';
 import { TrackerOptions, TrackerServer } from '../../src/core/tracker/server';
 import { AnnounceParams, announceQuery, peerId } from '../helpers/announce';
 import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
-import { HttpResult } from '../helpers/http';
+import { httpRequestFrom } from '../helpers/http';
 import { sleep } from '../helpers/wait';
 import { torrentOf } from '../unit/core/tracker/fixtures';
 
-/** One request on a fresh connection from the local address `from`. */
-function from(addr: string, method: string, url: string, body?: Buffer): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, localAddress: addr }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const from = httpRequestFrom;
 
 const compact = (peers: Buffer) =>
   Array.from({ length: peers.length / 6 }, (_, i) => `${[...peers.subarray(i * 6, i * 6 + 4)].join('.')}:${peers.readUInt16BE(i * 6 + 4)}`);
