@@ -52,6 +52,12 @@ describe('UI: a download survives a window reload', function () {
       await remote.click();
 
       const row = ui.viewRow(page, 'Transfers', FILE_NAME);
+      // with auto-start the catalog refreshes right after Start: a click that lands while Tracker Files
+      // re-renders only selects the row, so click again, as a user would (at most twice more)
+      for (let tries = 0; tries < 2; tries++) {
+        if (await row.waitFor({ timeout: 5000 }).then(() => true, () => false)) break;
+        await remote.click();
+      }
       const before = await waitUntil(async () => {
         const d = await descriptionOf(row);
         const pct = Number(/^([\d.]+)%/.exec(d)?.[1]);
