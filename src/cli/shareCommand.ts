@@ -41,25 +41,36 @@ export async function shareCommand(argv: string[]): Promise<number> {
   const excludes = [...DEFAULT_EXCLUDES, ...(values.exclude ?? [])];
   const folders: SharedFolder[] = [];
   const watchers: FolderWatcher[] = [];
-  for (const t of targets) {
-    // a file named on the command line is shared even where a folder's excludes would skip it
-    const folder = new SharedFolder({ engine, root: t.root, excludes: t.file ? [] : excludes, cacheDir, trackers, logger: engine.opts.logger });
-    folders.push(folder);
-    reportFolder(folder, reporter);
-    const skip = !t.file ? undefined : t.size === 0 ? 'empty file' : isSecretPath(t.path) ? SECRET_REASON : undefined;
-    if (skip) {
-      reporter.event('skipped', { path: t.path, reason: skip });
-      continue;
+  const closeAll = async () => {
+    await Promise.all(watchers.map((w) => w.close()));
+    folders.forEach((f) => f.close());
+    await engine.close();
+  };
+  try {
+    for (const t of targets) {
+      // a file named on the command line is shared even where a folder's excludes would skip it
+      const folder = new SharedFolder({ engine, root: t.root, excludes: t.file ? [] : excludes, cacheDir, trackers, logger: engine.opts.logger });
+      folders.push(folder);
+      reportFolder(folder, reporter);
+      const skip = !t.file ? undefined : t.size === 0 ? 'empty file' : isSecretPath(t.path) ? SECRET_REASON : undefined;
+      if (skip) {
+        reporter.event('skipped', { path: t.path, reason: skip });
+        continue;
+      }
+      // watching starts first: a file written while the others are hashed is not missed
+      if (!values['no-watch']) {
+        const watcher = watchFolder(folder, t.path, t.root, t.file ? [] : excludes, (message) => reporter.event('warning', { message }));
+        watchers.push(watcher);
+        await watcher.ready;
+        reporter.event('watching', { path: t.path });
+      }
+      if (t.file) await folder.shareFile(t.path).catch((e: Error) => reporter.event('warning', { message: e.message }));
+      else await folder.shareAll(await new Repository({ root: t.root, excludes }).scan());
     }
-    // watching starts first: a file written while the others are hashed is not missed
-    if (!values['no-watch']) {
-      const watcher = watchFolder(folder, t.path, t.root, t.file ? [] : excludes, (message) => reporter.event('warning', { message }));
-      watchers.push(watcher);
-      await watcher.ready;
-      reporter.event('watching', { path: t.path });
-    }
-    if (t.file) await folder.shareFile(t.path).catch((e: Error) => reporter.event('warning', { message: e.message }));
-    else await folder.shareAll(await new Repository({ root: t.root, excludes }).scan());
+  } catch (e) {
+    // a failure while sharing ends the command with its code: nothing left listening or watching
+    await closeAll();
+    throw e;
   }
   const count = folders.reduce((n, f) => n + f.entries().length, 0);
   if (count === 0 && watchers.length === 0) {
@@ -68,9 +79,7 @@ export async function shareCommand(argv: string[]): Promise<number> {
   }
   await waitForSignal();
   reporter.event('stopping', {});
-  await Promise.all(watchers.map((w) => w.close()));
-  folders.forEach((f) => f.close());
-  await engine.close();
+  await closeAll();
   return 0;
 }
 

@@ -2,7 +2,9 @@
 // (0 done, 1 failed, 2 the command line itself was wrong).
 import { UsageError } from './args';
 import { createCommand } from './createCommand';
+import { TRACKER_ENV } from './flagDefaults';
 import { getCommand } from './getCommand';
+import { columns, terminalWidth, wrap } from './helpText';
 import { listCommand } from './listCommand';
 import { shareCommand } from './shareCommand';
 import { trackerCommand } from './trackerCommand';
@@ -15,15 +17,18 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; summa
   create: { run: createCommand, summary: 'write a .torrent for a file' },
 };
 
-function usage(): string {
-  const lines = ['usage: sta <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push('', 'Run `sta <command> --help` for its options.');
-  return lines.join('\n');
+function usage(width = terminalWidth()): string {
+  const rows = Object.entries(commands).map(([name, c]): [string, string] => [name, c.summary]);
+  const notes = [
+    'Run `sta help COMMAND` or `sta COMMAND --help` for its options.',
+    `--tracker may be left out when ${TRACKER_ENV} or the config file (~/.config/sta/config.json) names the tracker; see \`sta help share\`.`,
+  ];
+  return ['usage: sta <command> [options]', '', 'commands:', ...columns(rows, width), '', ...notes.flatMap((n) => wrap(n, width))].join('\n');
 }
 
 async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0 && rest[0] !== 'help') return help(rest[0]);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 2;
@@ -32,12 +37,17 @@ async function dispatch(argv: string[]): Promise<number> {
     console.log(require('../../package.json').version);
     return 0;
   }
-  const cmd = commands[name];
-  if (!cmd) {
-    console.error(`sta: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
-  return cmd.run(rest);
+  return Object.hasOwn(commands, name) ? commands[name].run(rest) : unknownCommand(name);
+}
+
+/** `sta help COMMAND`: that command's own help, as `sta COMMAND --help` prints it. */
+function help(name: string): Promise<number> | number {
+  return Object.hasOwn(commands, name) ? commands[name].run(['--help']) : unknownCommand(name);
+}
+
+function unknownCommand(name: string): number {
+  console.error(`sta: unknown command "${name}"\n\n${usage()}`);
+  return 2;
 }
 
 function reportError(e: unknown): number {

@@ -1,6 +1,7 @@
 // Launchers for STA's own CLI processes (`sta tracker`, `sta share`, `sta get`) in tests.
 import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { stopChild, waitForExit } from './processes';
 import { waitFor } from './wait';
 
@@ -20,8 +21,11 @@ export interface StaProcess {
   waitEvent: (pred: (e: JsonEvent) => boolean, what: string, timeoutMs?: number) => Promise<JsonEvent>;
 }
 
+/** A test's `sta` reads no user config file and no STA_TRACKER (a folder that does not exist holds no config). */
+const NO_USER_CONFIG = { XDG_CONFIG_HOME: join(tmpdir(), 'sta-test-no-config'), STA_TRACKER: '' };
+
 export function startSta(args: string[], env: Record<string, string> = {}): StaProcess {
-  const child = spawn(process.execPath, [CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NO_USER_CONFIG, ...env } });
   const events: JsonEvent[] = [];
   let out = '';
   let err = '';

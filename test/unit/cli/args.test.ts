@@ -1,5 +1,5 @@
-// Argument parsing shared by every `sta` command: help text, strict flags, integer ranges and
-// byte rates, each mistake a UsageError that names the flag.
+// Argument parsing shared by every `sta` command: strict flags, integer ranges and byte rates,
+// each mistake a UsageError that names the flag (help text: helpText.test.ts).
 import assert from 'node:assert/strict';
 import { CommandSpec, helpText, intOption, parse, rateOption, UsageError } from '../../../src/cli/args';
 
@@ -15,28 +15,6 @@ const spec: CommandSpec = {
 };
 
 describe('cli args', () => {
-  describe('helpText', () => {
-    const text = helpText(spec);
-    const lines = text.split('\n');
-
-    it('starts with the usage line and the summary', () => {
-      assert.deepEqual(lines.slice(0, 5), ['usage: sta demo THING [--count N]', '', 'Do a demo.', '', 'options:']);
-    });
-
-    it('shows the short flag, the placeholder and a non-false default', () => {
-      assert.ok(lines.includes(`  ${'-c, --count N'.padEnd(30)} how many (default 3)`), text);
-    });
-
-    it('shows VALUE when a string option names no placeholder, and hides false defaults', () => {
-      assert.ok(lines.includes(`  ${'    --tag VALUE'.padEnd(30)} a tag (repeatable)`), text);
-      assert.ok(lines.includes(`  ${'    --loud'.padEnd(30)} shout`), text);
-    });
-
-    it('ends with -h, --help', () => {
-      assert.equal(lines.at(-1), `  ${'-h, --help'.padEnd(30)} show this help`);
-    });
-  });
-
   describe('parse', () => {
     it('fills in defaults and keeps positionals', () => {
       const { values, positionals } = parse(spec, ['a', 'b']);

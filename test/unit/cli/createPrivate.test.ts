@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommand } from '../../../src/cli/createCommand';
 import { parseTorrent } from '../../../src/core/metainfo';
+import { isolateCliEnv } from '../../helpers/cliEnv';
 
 describe('sta create for a keyed tracker', () => {
+  isolateCliEnv();
   let dir: string;
   before(async () => {
     dir = await fsp.mkdtemp(join(tmpdir(), 'sta-create-'));

@@ -5,8 +5,11 @@ import { parse, UsageError } from '../../../src/cli/args';
 import { engineOptionsFrom, engineOptionSpecs } from '../../../src/cli/engineOptions';
 import { getSpec } from '../../../src/cli/getCommand';
 import { shareSpec } from '../../../src/cli/shareCommand';
+import { isolateCliEnv } from '../../helpers/cliEnv';
 
 describe('cli engine options', () => {
+  isolateCliEnv();
+
   for (const spec of [shareSpec, getSpec]) {
     it(`sta ${spec.name} offers every shared engine option as it is`, () => {
       for (const [name, o] of Object.entries(engineOptionSpecs)) assert.equal(spec.options[name], o, name);

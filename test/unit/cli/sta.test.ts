@@ -1,29 +1,18 @@
 // The `sta` command line as a user meets it, in-process: each command's flags (a public
 // contract), --help, and what the exit code says (0 done, 1 failed, 2 the command line was wrong).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommandSpec, helpText } from '../../../src/cli/args';
 import { createSpec } from '../../../src/cli/createCommand';
 import { getSpec } from '../../../src/cli/getCommand';
 import { listSpec } from '../../../src/cli/listCommand';
 import { shareSpec } from '../../../src/cli/shareCommand';
-import { runSta } from '../../../src/cli/sta';
 import { trackerSpec } from '../../../src/cli/trackerCommand';
-
-/** Runs `sta ARGV...` in this process with console output captured. */
-async function sta(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await runSta(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { isolateCliEnv } from '../../helpers/cliEnv';
+import { freePort } from '../../helpers/freePort';
+import { staInProcess as sta } from '../../helpers/staInProcess';
 
 /** One flag as a user types it: short form, placeholder, `...` when repeatable, `=default`. */
 const flags = (spec: CommandSpec): string[] =>
@@ -39,8 +28,17 @@ const T = 'http://127.0.0.1:9/announce';
 
 describe('sta command line', () => {
   const debug = process.env.STA_DEBUG;
-  before(() => delete process.env.STA_DEBUG);
-  after(() => debug !== undefined && (process.env.STA_DEBUG = debug));
+  isolateCliEnv();
+  let dir: string;
+  before(() => {
+    delete process.env.STA_DEBUG;
+    dir = mkdtempSync(join(tmpdir(), 'sta-cli-'));
+  });
+  after(() => {
+    if (debug !== undefined) process.env.STA_DEBUG = debug;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => delete process.env.STA_TRACKER);
 
   describe('flags (a public contract: renaming one breaks scripts)', () => {
     const expected: Record<string, [CommandSpec, string[]]> = {
@@ -90,7 +88,7 @@ describe('sta command line', () => {
           '-o --out DIR=.',
           '--host ADDR=0.0.0.0',
           '--port N=0',
-          '--if-exists refuse|suffix=refuse',
+          '--if-exists refuse|suffix|update=refuse',
           '--seed',
           '--timeout SEC',
           '--max-upload-rate BYTES/S',
@@ -98,12 +96,21 @@ describe('sta command line', () => {
           '-v --verbose',
         ],
       ],
-      list: [listSpec, ['-t --tracker URL', '--json']],
-      create: [createSpec, ['-t --tracker URL...', '--piece-length BYTES', '-o --output FILE', '--private', '--json']],
+      list: [listSpec, ['-t --tracker URL', '--wide', '--json']],
+      create: [createSpec, ['-t --tracker URL...', '--no-tracker', '--piece-length BYTES', '-o --output FILE', '--private', '--json']],
     };
     for (const [name, [spec, want]] of Object.entries(expected)) {
       it(`sta ${name}`, () => assert.deepEqual(flags(spec), [...want].sort()));
     }
+
+    it('--config FILE for every command that reads a config file; not sta tracker', async () => {
+      const empty = join(dir, 'empty.json');
+      writeFileSync(empty, '{}');
+      for (const name of ['share', 'get', 'list', 'create']) assert.equal((await sta(name, '--config', empty, '--help')).code, 0, name);
+      const r = await sta('tracker', '--config', empty);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /'--config'/);
+    });
   });
 
   describe('help', () => {
@@ -122,6 +129,23 @@ describe('sta command line', () => {
         const r = await sta(arg);
         assert.equal(r.code, 0, arg);
         for (const name of ['tracker', 'share', 'get', 'list', 'create']) assert.match(r.out, new RegExp(`^  ${name} `, 'm'));
+      }
+    });
+
+    for (const spec of [trackerSpec, shareSpec, getSpec, listSpec, createSpec]) {
+      it(`sta help ${spec.name} prints the help of sta ${spec.name}, exit 0`, async () => {
+        const r = await sta('help', spec.name);
+        assert.equal(r.code, 0);
+        assert.equal(r.out, helpText(spec));
+      });
+    }
+
+    it('sta help with an unknown command names it, shows the commands, exit 2', async () => {
+      for (const name of ['nosuch', 'toString', '__proto__']) {
+        const r = await sta('help', name);
+        assert.equal(r.code, 2, name);
+        assert.equal(r.out, '');
+        assert.match(r.err, new RegExp(`^sta: unknown command "${name}"\n\nusage: sta <command>`));
       }
     });
 
@@ -180,11 +204,16 @@ describe('sta command line', () => {
       [['share', '-t', T], /needs at least one PATH/],
       [['share', 'f'], /needs --tracker URL/],
       [['get'], /takes exactly one TARGET/],
-      [['get', 'x', '--if-exists', 'maybe'], /--if-exists must be refuse or suffix/],
+      [['get', 'x', '--if-exists', 'maybe'], /--if-exists must be refuse, suffix or update/],
       [['get', 'some-name'], /a catalog name needs --tracker URL/],
       [['list'], /needs --tracker URL/],
       [['create'], /takes exactly one FILE/],
       [['create', 'f', '-t', 'ftp://x/announce'], /--tracker must be an http\(s\) URL/],
+      [['share', '/nonexistent/sta-test-dir', '-t', T], /^sta: \/nonexistent\/sta-test-dir: no such file or folder$/],
+      [['create', '/nonexistent/sta-test-file', '-t', T], /^sta: \/nonexistent\/sta-test-file: no such file or folder$/],
+      [['create', '/tmp', '-t', T], /^sta: \/tmp is a folder; sta create writes the \.torrent of one file$/],
+      [['create', 'f'], /^sta: sta create needs --tracker URL \(or STA_TRACKER, or "tracker" in the config file\), or --no-tracker$/],
+      [['create', 'f', '--no-tracker', '-t', T], /^sta: --tracker and --no-tracker contradict each other$/],
     ] as const) {
       it(`${argv.join(' ')}: ${why.source}`, async () => {
         const r = await sta(...argv);
@@ -194,10 +223,25 @@ describe('sta command line', () => {
     }
   });
 
+  describe('a tracker URL that is none: exit 2 naming the flag and the value', () => {
+    const commands = [['share', 'f'], ['get', 'x'], ['list'], ['create', 'f']];
+    for (const bad of ['notaurl', 'ftp://x', 'http//host:7070']) {
+      for (const argv of commands) {
+        it(`sta ${argv[0]} --tracker ${bad}`, async () => {
+          const r = await sta(...argv, '--tracker', bad);
+          assert.equal(r.code, 2);
+          assert.equal(r.err, `sta: --tracker must be an http(s) URL such as http://host:7070/announce, not "${bad}"`);
+        });
+      }
+    }
+  });
+
   it('exit code 1: the command ran and failed, with a one-line reason', async () => {
-    const r = await sta('create', '/nonexistent/sta-test-file', '-t', T);
+    // a port nothing listens on: the tracker (named by STA_TRACKER) refuses the connection
+    process.env.STA_TRACKER = `http://127.0.0.1:${await freePort()}/announce`;
+    const r = await sta('list');
     assert.equal(r.code, 1);
-    assert.match(r.err, /^sta: .*ENOENT/);
+    assert.match(r.err, /^sta: tracker 127\.0\.0\.1:\d+ unreachable: .*ECONNREFUSED/);
     assert.equal(r.err.split('\n').length, 1);
   });
 });
