@@ -16,6 +16,8 @@
 //          Time = leecher spawn → verified file (STA: its "complete" JSON line; aria2c: exit 0).
 //          The STA leecher runs with bench/probe.js preloaded: event-loop delay and RSS.
 //   crowd  1 seeder → LEECHERS leechers spawned together; time = spawn → the last one done.
+//   live   bench/live-repo.js, run after the others: 10,000 files published (first Start, restart),
+//          idle CPU and tracker requests/s, bytes moved by a 1 MiB update of a 1 GiB file (--quick: smaller).
 // Before each timed leecher start: seeders announced (tracker scrape shows them), `sync`, drop the
 // page cache (root only; else noted), read the source file back into the cache.
 // Every output is checked by size and full SHA-256. CPU time of every process comes from
@@ -51,7 +53,7 @@ function options() {
     seeders: 3,
     leechers: 6,
     timeout: 180,
-    scenarios: 'multi,crowd',
+    scenarios: 'multi,crowd,live',
     dropCaches: true,
     cpuProf: '',
     keep: false,
@@ -85,7 +87,7 @@ function options() {
     if (!set.has('rounds')) o.rounds = 1;
   }
   o.scenarios = o.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of o.scenarios) if (!['multi', 'crowd'].includes(s)) throw new Error(`unknown scenario ${s} (multi, crowd)`);
+  for (const s of o.scenarios) if (!['multi', 'crowd', 'live'].includes(s)) throw new Error(`unknown scenario ${s} (multi, crowd, live)`);
   return o;
 }
 
@@ -787,10 +789,19 @@ function summarize(o, results, ctxs) {
   return { summary, table };
 }
 
+/** The live-repository section (bench/live-repo.js, its own process and results file); a failure entry if it failed. */
+function runLiveRepo(o) {
+  const args = o.quick ? ['--files', '2000', '--idle', '20', '--update-mib', '256'] : [];
+  console.log(`\nlive repository: node bench/live-repo.js ${args.join(' ')}`);
+  const r = spawnSync(node, [path.join(__dirname, 'live-repo.js'), ...args], { stdio: 'inherit' });
+  return r.status === 0 ? [] : [{ kind: 'live', tool: 'sta', round: 1, error: `bench/live-repo.js exited with ${r.status ?? r.signal}` }];
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
   const o = options();
+  if (o.scenarios.every((k) => k === 'live')) return runLiveRepo(o).length ? 1 : 0; // peers.json is left as it was
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`node esbuild.js --production\` (npm run bench does)`);
   for (const tool of ['aria2c', 'mktorrent']) if (spawnSync(tool, ['--version']).error) throw new Error(`${tool} is not installed`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-bench-peers-'));
@@ -812,7 +823,7 @@ async function main() {
   const ctxs = {};
   let profiles;
   try {
-    for (const kind of o.scenarios) {
+    for (const kind of o.scenarios.filter((k) => k !== 'live')) {
       ctxs[kind] = await prepare(o, tmp, kind, kind === 'multi' ? o.size : o.crowdSize);
       for (let round = 1; round <= o.rounds; round++) {
         const order = round % 2 ? ['sta', 'aria2'] : ['aria2', 'sta'];
@@ -874,6 +885,7 @@ async function main() {
     }
   }
   const failures = results.filter((r) => r.error);
+  if (o.scenarios.includes('live')) failures.push(...runLiveRepo(o));
   if (failures.length) {
     console.log(`\n${failures.length} run(s) failed: ${failures.map((r) => `${r.kind}/${r.tool}/r${r.round}: ${r.error.slice(0, 200)}`).join('; ')}`);
   }

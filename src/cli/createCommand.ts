@@ -1,16 +1,19 @@
-// `sta create`: write a single-file BitTorrent v1 .torrent and print its info-hash and magnet.
+// `sta create`: write a BitTorrent v1 .torrent of a file or of a folder (multi-file, as mktorrent makes it);
+// print its info-hash and magnet.
 import { promises as fsp } from 'node:fs';
-import { basename } from 'node:path';
-import { createTorrent, magnetUri, teamKeyOf } from '../core/api';
+import { basename, resolve } from 'node:path';
+import { createFolderTorrent, createTorrent, magnetUri, teamKeyOf } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { originOf, TRACKER_ENV } from './flagDefaults';
 
 export const createSpec: CommandSpec = {
   name: 'create',
   summary:
-    'Hash FILE and write its .torrent (BitTorrent v1, single file). It needs a tracker: STA finds peers only through trackers ' +
-    '(it has no DHT). --no-tracker writes one without, for clients that find peers by DHT; `sta get` then needs --tracker.',
-  usage: 'create FILE {--tracker URL | --no-tracker} [--piece-length BYTES] [-o OUT.torrent]',
+    'Hash FILE and write its .torrent (BitTorrent v1). A folder makes one multi-file torrent of every file in it, the same torrent ' +
+    '(info-hash) mktorrent makes of it with the same piece length; `sta get` lands it as DIR/<folder name>/... ' +
+    'It needs a tracker: STA finds peers only through trackers (it has no DHT). ' +
+    '--no-tracker writes one without, for clients that find peers by DHT; `sta get` then needs --tracker.',
+  usage: 'create FILE|FOLDER {--tracker URL | --no-tracker} [--piece-length BYTES] [-o OUT.torrent]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'announce URL (repeat for a BEP 12 announce-list)' },
     'piece-length': { type: 'string', arg: 'BYTES', help: 'piece length, a power of two from 16 KiB (default: ~1,000-2,000 pieces)' },
@@ -24,26 +27,27 @@ export const createSpec: CommandSpec = {
 export async function createCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(createSpec, argv);
   if (values.help) return void console.log(helpText(createSpec)), 0;
-  if (positionals.length !== 1) throw new UsageError(`sta create takes exactly one FILE\n\n${helpText(createSpec)}`);
+  if (positionals.length !== 1) throw new UsageError(`sta create takes exactly one FILE or FOLDER\n\n${helpText(createSpec)}`);
   const file = positionals[0];
   const trackers = trackersOf(values);
   const pieceLength = intOption(values, 'piece-length', 16384, 64 * 1024 * 1024);
   const st = await fsp.stat(file).catch(() => undefined);
   if (!st) throw new UsageError(`${file}: no such file or folder`);
-  if (st.isDirectory()) throw new UsageError(`${file} is a folder; sta create writes the .torrent of one file`);
-  const meta = await createTorrent(file, {
+  const make = st.isDirectory() ? createFolderTorrent : createTorrent;
+  const meta = await make(file, {
     announceList: trackers.length > 1 ? trackers.map((t) => [t]) : undefined,
     announce: trackers[0],
     pieceLength,
     // a team's torrent stays with the team's tracker: no DHT, PEX or local discovery
     private: values.private || trackers.some((t) => teamKeyOf(t) !== undefined),
   });
-  const out = values.output ?? `${basename(file)}.torrent`;
+  const out = values.output ?? `${basename(resolve(file))}.torrent`;
   await fsp.writeFile(out, meta.torrent);
   const result = {
     torrent: out,
     name: meta.name,
     length: meta.length,
+    files: meta.multiFile ? meta.files.length : undefined,
     pieceLength: meta.pieceLength,
     pieces: meta.pieceCount,
     infoHash: meta.infoHashHex,

@@ -1,44 +1,79 @@
 // `sta get TARGET`: download one file (catalog name, info-hash, .torrent or magnet) and verify it.
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
-import { announceUrlOf, Engine, fetchCatalog, fetchMetainfo, formatBytes, Metainfo, parseMagnet, parseTorrent } from '../core/api';
+import {
+  announceUrlOf, consoleLogger, Engine, fetchCatalog, fetchCatalogEntry, fetchMetainfo, formatBytes, Metainfo, OnExisting, parseMagnet, parseTorrent,
+  resolveMagnet,
+} from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
-import { makeReporter, report } from './progress';
+import { checkReporter, makeReporter, report } from './progress';
 import { waitForSignal } from './signals';
 
 export const getSpec: CommandSpec = {
   name: 'get',
   summary:
     'Download a file from the swarm, verifying every piece. TARGET is a name or path from the tracker\'s catalog, an info-hash, ' +
-    'a .torrent file, or a magnet link (magnet links are resolved through an STA tracker\'s catalog; ' +
-    'BEP 9 metadata exchange is not supported). Exits 0 only when the file is complete and verified.',
-  usage: 'get TARGET --tracker URL --out DIR [--port N]',
+    'a .torrent file, or a magnet link (its torrent comes from an STA tracker\'s catalog when one has it, else from the peers ' +
+    'its trackers name, BEP 9). The file lands at its catalog path inside DIR (a/config.json → DIR/a/config.json) ' +
+    'when the catalog names one, else at DIR/<name>. Exits 0 only when the file is complete and verified.',
+  usage: 'get TARGET --tracker URL --out DIR [--port N] [--select GLOB...]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable; default: the torrent\'s own)' },
     out: { type: 'string', short: 'o', default: '.', arg: 'DIR', help: 'download folder (the file is written only inside it)' },
-    'if-exists': { type: 'string', default: 'refuse', arg: 'refuse|suffix', help: 'a different file already has the name: refuse, or save as "name (1).ext"' },
+    'if-exists': {
+      type: 'string',
+      default: 'refuse',
+      arg: 'refuse|suffix|update',
+      help: 'a different file already has the name: refuse, save as "name (1).ext", or update it (reuse its matching pieces, fetch only what changed)',
+    },
     seed: { type: 'boolean', default: false, help: 'keep seeding after the download until interrupted' },
+    select: { type: 'string', multiple: true, arg: 'GLOB', help: 'a folder torrent: only the files matching GLOB (path inside it; repeatable)' },
     timeout: { type: 'string', arg: 'SEC', help: 'give up after this many seconds' },
     ...engineOptionSpecs,
   },
 };
 
-async function resolveTarget(target: string, trackers: string[]): Promise<Metainfo> {
+const IF_EXISTS: readonly OnExisting[] = ['refuse', 'suffix', 'update'];
+/** how long `sta get` waits for a catalog to name a .torrent's or info-hash's path before using the torrent's name */
+const PATH_LOOKUP_TIMEOUT_MS = 5000;
+
+interface Target {
+  meta: Metainfo;
+  /** the catalog path, when a catalog names one */
+  relPath?: string;
+}
+
+/** The path the catalog at `tracker` lists `meta` under, if any; a tracker without a catalog (or unreachable) names none. */
+async function catalogPathAt(tracker: string | undefined, meta: Metainfo): Promise<string | undefined> {
+  if (!tracker) return undefined;
+  const entry = await fetchCatalogEntry(tracker, meta.infoHashHex, PATH_LOOKUP_TIMEOUT_MS).catch(() => undefined);
+  return typeof entry?.path === 'string' ? entry.path : undefined;
+}
+
+async function resolveTarget(target: string, trackers: string[]): Promise<Target> {
   const needTracker = (what: string) => {
     if (trackers.length === 0) throw new UsageError(`${what} needs --tracker URL (an STA tracker with a catalog)`);
     return trackers[0];
   };
+  const withPath = async (meta: Metainfo, tracker: string | undefined) => ({ meta, relPath: await catalogPathAt(tracker, meta) });
   if (target.startsWith('magnet:')) {
     const m = parseMagnet(target);
-    const tracker = trackers[0] ?? m.trackers[0];
-    if (!tracker) throw new UsageError('this magnet link names no tracker; pass --tracker URL of an STA tracker');
-    return fetchMetainfo(tracker, m.infoHashHex);
+    if (trackers.length + m.trackers.length === 0) throw new UsageError('this magnet link names no tracker; pass --tracker URL (STA runs no DHT)');
+    // an STA catalog's .torrent when one has it, else the metadata from the swarm's peers (BEP 9)
+    const found = await resolveMagnet(m, { trackers, log: consoleLogger() });
+    return withPath(found.meta, found.tracker);
   }
   const st = await fsp.stat(target).catch(() => undefined);
-  if (st?.isFile()) return parseTorrent(await fsp.readFile(target));
+  if (st?.isFile()) {
+    const meta = parseTorrent(await fsp.readFile(target));
+    return withPath(meta, trackers[0] ?? meta.announceList[0]?.[0]);
+  }
   if (/\.torrent$/i.test(target)) throw new UsageError(`${target}: no such .torrent file`);
-  if (/^[0-9a-fA-F]{40}$/.test(target)) return fetchMetainfo(needTracker('an info-hash'), target);
+  if (/^[0-9a-fA-F]{40}$/.test(target)) {
+    const tracker = needTracker('an info-hash');
+    return withPath(await fetchMetainfo(tracker, target), tracker);
+  }
   const tracker = needTracker('a catalog name');
   const files = await fetchCatalog(tracker);
   let matches = files.filter((f) => f.path === target);
@@ -48,35 +83,39 @@ async function resolveTarget(target: string, trackers: string[]): Promise<Metain
     const which = matches.map((f) => `${f.path} (${f.infoHash})`).join(', ');
     throw new UsageError(`"${target}" matches ${matches.length} files: ${which}; use the info-hash`);
   }
-  return fetchMetainfo(tracker, matches[0].infoHash);
+  return { meta: await fetchMetainfo(tracker, matches[0].infoHash), relPath: matches[0].path };
 }
 
 export async function getCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(getSpec, argv);
   if (values.help) return void console.log(helpText(getSpec)), 0;
   if (positionals.length !== 1) throw new UsageError(`sta get takes exactly one TARGET\n\n${helpText(getSpec)}`);
-  if (!['refuse', 'suffix'].includes(values['if-exists'])) throw new UsageError('--if-exists must be refuse or suffix');
+  const onExisting = values['if-exists'] as OnExisting;
+  if (!IF_EXISTS.includes(onExisting)) throw new UsageError('--if-exists must be refuse, suffix or update');
   const trackers: string[] = (values.tracker ?? []).map(announceUrlOf);
   const timeout = intOption(values, 'timeout', 1, 7 * 86400);
-  const meta = await resolveTarget(positionals[0], trackers);
+  const { meta, relPath } = await resolveTarget(positionals[0], trackers);
   if (trackers.length === 0 && meta.announceList.length === 0) throw new UsageError('the torrent names no tracker; pass --tracker URL');
   const out = resolve(values.out);
   await fsp.mkdir(out, { recursive: true });
   const reporter = makeReporter(values.json);
   const engine = new Engine(engineOptionsFrom(values, trackers));
   await engine.listen();
-  reporter.event('start', { name: meta.name, infoHash: meta.infoHashHex, length: meta.length, pieces: meta.pieceCount, port: engine.port });
+  const start = { name: meta.name, relPath: relPath ?? meta.name, infoHash: meta.infoHashHex, length: meta.length, pieces: meta.pieceCount, port: engine.port };
+  reporter.event('start', start);
   const started = Date.now();
   let session;
   try {
-    session = await engine.download(meta, out, { onExisting: values['if-exists'] });
+    const onCheckProgress = checkReporter(reporter, meta.name, values.json);
+    session = await engine.download(meta, out, { relPath, onExisting, onCheckProgress, select: values.select });
   } catch (e) {
     await engine.close();
     throw e;
   }
   report(session, reporter);
   const result = await new Promise<{ ok: boolean; reason: string; path?: string }>((done) => {
-    if (session.complete) return done({ ok: true, reason: 'already have it', path: session.store.finalPath });
+    const reused = session.store.reusedBytes > 0; // every piece was in the older copy: placed already
+    if (session.complete) return done({ ok: true, reason: reused ? 'complete from the local copy' : 'already have it', path: session.store.finalPath });
     session.on('done', (path) => done({ ok: true, reason: 'complete', path }));
     session.on('state', (s, reason) => s === 'failed' && done({ ok: false, reason: reason ?? 'failed' }));
     if (timeout) setTimeout(() => done({ ok: false, reason: `timed out after ${timeout}s` }), timeout * 1000).unref();
@@ -85,13 +124,16 @@ export async function getCommand(argv: string[]): Promise<number> {
   reporter.done();
   const secs = (Date.now() - started) / 1000;
   const perPeer = Object.fromEntries(session.contributions);
+  const { reusedBytes, downloaded } = session.progress();
   if (result.ok) {
     const rate = meta.length / secs;
-    reporter.event('complete', { name: meta.name, path: result.path, seconds: secs, bytes: meta.length, rate, fromPeers: perPeer, reason: result.reason });
-    if (!values.json) console.error(`${meta.name}: verified, ${formatBytes(meta.length)} in ${secs.toFixed(1)} s → ${result.path}`);
+    const done = { name: meta.name, path: result.path, seconds: secs, bytes: meta.length, rate, fromPeers: perPeer, reusedBytes, reason: result.reason };
+    reporter.event('complete', done);
+    const reuse = reusedBytes > 0 ? ` (${formatBytes(reusedBytes)} reused from the local copy, ${formatBytes(downloaded)} from peers)` : '';
+    if (!values.json) console.error(`${meta.name}: verified, ${formatBytes(meta.length)} in ${secs.toFixed(1)} s${reuse} → ${result.path}`);
     if (values.seed) await waitForSignal();
   } else {
-    reporter.event('failed', { name: meta.name, reason: result.reason, fromPeers: perPeer });
+    reporter.event('failed', { name: meta.name, reason: result.reason, fromPeers: perPeer, reusedBytes });
     console.error(`sta: ${meta.name}: ${result.reason}`);
   }
   await engine.close();

@@ -61,3 +61,18 @@ export function report(session: TorrentSession, r: Reporter): () => void {
   ];
   return () => offs.forEach((off) => off());
 }
+
+/**
+ * Progress of checking data already on disk (a partial file, or the older copy an update reuses):
+ * a `checking` event at most once a second with --json, every 5 s otherwise, and the last one.
+ */
+export function checkReporter(r: Reporter, name: string, json: boolean): (checkedBytes: number, total: number) => void {
+  const everyMs = json ? 1000 : 5000;
+  let last = Date.now();
+  return (checkedBytes, total) => {
+    const now = Date.now();
+    if (now - last < everyMs && checkedBytes < total) return;
+    last = now;
+    r.event('checking', { name, checkedBytes, total });
+  };
+}

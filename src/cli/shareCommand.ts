@@ -7,6 +7,7 @@ import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
 import { FolderWatcher, watchFolder } from './folderWatcher';
 import { makeReporter, report, type Reporter } from './progress';
+import { shareAsOne } from './shareAsOne';
 import { waitForSignal } from './signals';
 
 export const shareSpec: CommandSpec = {
@@ -14,11 +15,12 @@ export const shareSpec: CommandSpec = {
   summary:
     'Publish files to the tracker\'s catalog and seed them until interrupted (Ctrl-C). While it runs it watches what it shares: ' +
     'new and changed files are published once they settle, deleted ones withdrawn; a file that changed is never served from its old hashes.',
-  usage: 'share PATH... --tracker URL [--host ADDR] [--port N] [--no-watch]',
+  usage: 'share PATH... --tracker URL [--host ADDR] [--port N] [--no-watch] [--as-one]',
   options: {
     tracker: { type: 'string', short: 't', multiple: true, arg: 'URL', help: 'tracker announce URL (repeatable)' },
     exclude: { type: 'string', multiple: true, arg: 'GLOB', help: 'skip matching files in folders (adds to the defaults; secrets are always skipped)' },
     'upload-slots': { type: 'string', arg: 'N', help: `peers served at once (default ${DEFAULT_UPLOAD_SLOTS})` },
+    'as-one': { type: 'boolean', default: false, help: 'share each folder as one multi-file torrent (lands as DIR/<name>/...), not one per file' },
     'no-watch': { type: 'boolean', default: false, help: 'read the folders once; changes are still never served stale, and re-hashed when read' },
     ...engineOptionSpecs,
   },
@@ -32,7 +34,7 @@ export async function shareCommand(argv: string[]): Promise<number> {
   if (trackers.length === 0) throw new UsageError('sta share needs --tracker URL');
   const engineOptions = { ...engineOptionsFrom(values, trackers), uploadSlots: intOption(values, 'upload-slots', 1, 64) };
   const targets = await Promise.all(positionals.map(targetOf));
-  const reporter = makeReporter(values.json);
+  const reporter = values.json ? gatheredLines(makeReporter(true)) : makeReporter(false);
   const engine = new Engine(engineOptions);
   engine.on('session', (session) => report(session, { ...reporter, progress: () => {} }));
   const port = await engine.listen();
@@ -41,13 +43,19 @@ export async function shareCommand(argv: string[]): Promise<number> {
   const excludes = [...DEFAULT_EXCLUDES, ...(values.exclude ?? [])];
   const folders: SharedFolder[] = [];
   const watchers: FolderWatcher[] = [];
+  let asOne = 0;
   const closeAll = async () => {
     await Promise.all(watchers.map((w) => w.close()));
-    folders.forEach((f) => f.close());
+    await Promise.all(folders.map((f) => f.close()));
     await engine.close();
   };
   try {
     for (const t of targets) {
+      if (values['as-one'] && !t.file) {
+        await shareAsOne(engine, t.path, trackers, reporter);
+        asOne++;
+        continue;
+      }
       // a file named on the command line is shared even where a folder's excludes would skip it
       const folder = new SharedFolder({ engine, root: t.root, excludes: t.file ? [] : excludes, cacheDir, trackers, logger: engine.opts.logger });
       folders.push(folder);
@@ -65,7 +73,13 @@ export async function shareCommand(argv: string[]): Promise<number> {
         reporter.event('watching', { path: t.path });
       }
       if (t.file) await folder.shareFile(t.path).catch((e: Error) => reporter.event('warning', { message: e.message }));
-      else await folder.shareAll(await new Repository({ root: t.root, excludes }).scan());
+      else {
+        const repo = new Repository({ root: t.root, excludes });
+        const files = await repo.scan();
+        const max = repo.maxFiles;
+        if (repo.truncated) reporter.event('warning', { message: `${t.path} has more than ${max} files: only the first ${max} are shared` });
+        await folder.shareAll(files);
+      }
     }
   } catch (e) {
     // a failure while sharing ends the command with its code: nothing left listening or watching
@@ -73,7 +87,7 @@ export async function shareCommand(argv: string[]): Promise<number> {
     throw e;
   }
   const count = folders.reduce((n, f) => n + f.entries().length, 0);
-  if (count === 0 && watchers.length === 0) {
+  if (count + asOne === 0 && watchers.length === 0) {
     await engine.close();
     throw new UsageError('nothing to share (empty files and excluded files are skipped)');
   }
@@ -98,6 +112,25 @@ async function targetOf(p: string): Promise<Target> {
   const st = await fsp.stat(path).catch(() => undefined);
   if (!st) throw new UsageError(`${p}: no such file or folder`);
   return st.isDirectory() ? { path, root: path, file: false, size: 0 } : { path, root: dirname(path), file: true, size: st.size };
+}
+
+/**
+ * --json events as the reporter writes them, but gathered and written once per turn of the event loop:
+ * a folder of 10,000 files says `sharing` and `state` for each at start, and a write per line costs a second.
+ */
+function gatheredLines(r: Reporter): Reporter {
+  let lines: string[] = [];
+  const flush = () => {
+    process.stdout.write(lines.join('\n') + '\n');
+    lines = [];
+  };
+  return {
+    ...r,
+    event(type, data) {
+      if (lines.length === 0) setImmediate(flush);
+      lines.push(JSON.stringify({ type, time: new Date().toISOString(), ...data }));
+    },
+  };
 }
 
 /** sharing (new path), updated (new version of a path), unshared (withdrawn), warning. */

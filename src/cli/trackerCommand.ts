@@ -32,7 +32,7 @@ export const trackerSpec: CommandSpec = {
     'max-peers-per-swarm': { type: 'string', default: String(limits.DEFAULT_MAX_PEERS_PER_SWARM), arg: 'N', help: 'most peers in one torrent' },
     'max-tracked-peers': { type: 'string', default: String(limits.DEFAULT_MAX_TRACKED_PEERS), arg: 'N', help: 'most peers over all torrents' },
     'max-connections': { type: 'string', default: String(limits.DEFAULT_MAX_CONNECTIONS), arg: 'N', help: 'open connections (past it the oldest closes)' },
-    'max-catalog-entries': { type: 'string', default: '10000', arg: 'N', help: 'most files in the catalog' },
+    'max-catalog-entries': { type: 'string', default: String(limits.DEFAULT_MAX_CATALOG_ENTRIES), arg: 'N', help: 'most files in the catalog' },
     'max-files-per-address': { type: 'string', default: String(limits.DEFAULT_MAX_ENTRIES_PER_ADDRESS), arg: 'N', help: 'most catalog files from one address' },
     'max-catalog-mib': { type: 'string', default: String(limits.DEFAULT_MAX_CATALOG_BYTES / 2 ** 20), arg: 'N', help: 'MiB of .torrents the catalog holds' },
     'max-torrent-kib': { type: 'string', default: String(limits.DEFAULT_MAX_PUBLISH_BYTES / 1024), arg: 'N', help: 'largest .torrent one may publish, in KiB' },

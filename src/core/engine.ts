@@ -7,10 +7,12 @@ import { Logger, silentLogger } from './log';
 import { createTorrent, Metainfo } from './metainfo';
 import type { FileState } from './storage/fileGuard';
 import { Hasher } from './storage/hasher';
+import type { OnExisting } from './storage/placement';
 import { PieceStore } from './storage/pieceStore';
 import { DEFAULT_PIECE_CACHE_BUDGET, DEFAULT_PIECE_CACHE_IDLE_MS, PieceCacheBudget } from './session/pieceCacheBudget';
 import { Throttle } from './session/throttle';
 import { TorrentSession } from './session/torrentSession';
+import { SeedAnnouncer } from './trackerClient/seedAnnouncer';
 import { announceUrlOf, teamKeyOf } from './trackerClient/urls';
 import { makePeerId } from './wire/messages';
 import { PeerConnection } from './wire/peerConnection';
@@ -43,10 +45,27 @@ export interface EngineOptions {
 }
 
 export interface DownloadOptions {
-  /** a different file already has the name: refuse, or save under a suffixed name */
-  onExisting?: 'refuse' | 'suffix';
-  /** progress of checking partial data left by an earlier run */
+  /**
+   * where in the download folder the file lands: a forward-slash path ending in the torrent's name
+   * (a catalog path such as `data/train/x.bin`), every part a safe name (PathError otherwise); default
+   * the torrent's name. The finished file is published to STA catalogs under this path.
+   */
+  relPath?: string;
+  /**
+   * the path the finished file is published under in STA catalogs; default `relPath`. The extension gives the
+   * path as its workspace shares it (the download folder and, in a multi-root window, the folder's name first)
+   */
+  catalogPath?: string;
+  /**
+   * a different file already at that path: refuse (ExistingFileError, the default), save as "name (1).ext",
+   * or update it: its pieces that match are reused (`SessionProgress.reusedBytes`), the rest fetched, and it
+   * is replaced once the new file is verified — unless it changed meanwhile, then the new file goes beside it
+   */
+  onExisting?: OnExisting;
+  /** progress of checking partial data left by an earlier run, or the older file an update reuses */
   onCheckProgress?: (done: number, total: number) => void;
+  /** a multi-file torrent: only the files these globs match (paths inside the torrent) are downloaded */
+  select?: readonly string[];
 }
 
 /** all torrents' connections together, as libtorrent's and Transmission's global peer limit (200) */
@@ -76,10 +95,13 @@ export class Engine extends TypedEmitter<EngineEvents> {
   /** stores being opened (their data hashed), by info-hash: remove() and close() abort them */
   private readonly openings = new Map<string, { abort: AbortController; done: Promise<PieceStore> }>();
   private closing = false;
+  /** complete torrents announced to STA trackers in batches: one request per tracker per interval */
+  private readonly seeds: SeedAnnouncer;
 
   constructor(readonly opts: EngineOptions = {}) {
     super();
     this.log = opts.logger ?? silentLogger;
+    this.seeds = new SeedAnnouncer({ peerId: this.peerId, port: () => this.port, log: this.log });
     this.pieceCache = new PieceCacheBudget(opts.pieceCacheBudget ?? DEFAULT_PIECE_CACHE_BUDGET, opts.pieceCacheIdleMs ?? DEFAULT_PIECE_CACHE_IDLE_MS);
     if (opts.maxUploadRate) this.uploadThrottle = new Throttle(opts.maxUploadRate);
   }
@@ -176,6 +198,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
       uploadThrottle: this.uploadThrottle,
       pieceCacheBudget: this.pieceCache,
       connectionRoom: () => this.maxConnections - this.connectionCount,
+      seedAnnouncer: this.seeds,
     });
     this.sessions.set(meta.infoHashHex, session);
     this.emit('session', session);
@@ -212,10 +235,11 @@ export class Engine extends TypedEmitter<EngineEvents> {
   async download(meta: Metainfo, dir: string, opts: DownloadOptions = {}): Promise<TorrentSession> {
     const existing = this.sessions.get(meta.infoHashHex);
     if (existing) return existing;
-    const { onExisting, onCheckProgress } = opts;
+    const { relPath, onExisting, onCheckProgress, select } = opts;
     const hasher = this.hasher;
-    const store = await this.opening(meta, (signal) => PieceStore.open({ dir, meta, hasher, logger: this.log, onExisting, onCheckProgress, signal }));
-    const s = this.add(meta, store, meta.name);
+    const open = (signal: AbortSignal) => PieceStore.open({ dir, meta, relPath, hasher, logger: this.log, onExisting, onCheckProgress, select, signal });
+    const store = await this.opening(meta, open);
+    const s = this.add(meta, store, opts.catalogPath ?? relPath ?? meta.name);
     s.start();
     return s;
   }
@@ -262,6 +286,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
     this.pending.closeAll('shutting down');
     const keys = new Set([...this.openings.keys(), ...this.sessions.keys()]);
     await Promise.allSettled([...keys].map((k) => this.remove(k)));
+    await this.seeds.close(); // the seeds' `stopped`, one batch per tracker
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = undefined;
     await this.hasher.close(); // hashes still queued are rejected, the workers end

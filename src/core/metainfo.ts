@@ -1,9 +1,12 @@
-// BitTorrent v1 single-file metainfo (BEP 3, BEP 12 announce-list): parse, validate, create.
+// BitTorrent v1 metainfo (BEP 3 single- and multi-file, BEP 12 announce-list): parse, validate, create.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { decode, encode, scanBencode } from './bencode';
 import { HASH_SIZE, pieceHash } from './pieces';
+import { parseFileList, singleFile, type TorrentFile } from './torrentFiles';
+import type { Hasher } from './storage/hasher';
 
 export { pieceSize } from './pieces';
 
@@ -16,7 +19,12 @@ export interface Metainfo {
   infoHash: Buffer; // 20 bytes, SHA-1 of the raw info dict
   infoHashHex: string;
   name: string; // as the torrent says: hostile until checked by safePath
+  /** every file's length added up */
   length: number;
+  /** the files in torrent order (a single-file torrent: one, its name); their paths are checked safe */
+  files: TorrentFile[];
+  /** BEP 3 `files`: a folder `name` holding `files` (even just one) */
+  multiFile: boolean;
   pieceLength: number;
   pieceCount: number;
   pieceHashes: Buffer; // HASH_SIZE × pieceCount
@@ -46,12 +54,14 @@ export function parseTorrent(torrent: Buffer): Metainfo {
   if (!span) fail('torrent has no info dictionary');
   const info = top.info;
   if (!info || typeof info !== 'object' || Buffer.isBuffer(info) || Array.isArray(info)) fail('info is not a dictionary');
-  if (info.files !== undefined) fail('multi-file torrents are not supported (STA shares one file per torrent)');
   if (info.pieces === undefined && info['meta version'] === 2) fail('BitTorrent v2-only torrents are not supported');
   const name = str(info.name);
   if (!name) fail('info.name is missing or empty');
-  const length = info.length;
-  if (!Number.isSafeInteger(length) || length <= 0) fail('info.length must be a positive integer');
+  const multiFile = info.files !== undefined;
+  if (multiFile && info.length !== undefined) fail('info has both length and files; a torrent is one file or a folder of files');
+  if (!multiFile && (!Number.isSafeInteger(info.length) || info.length <= 0)) fail('info.length must be a positive integer');
+  const files = multiFile ? parseFileList(info.files, name, fail) : singleFile(name, info.length);
+  const length = files[files.length - 1].offset + files[files.length - 1].length;
   const pieceLength = info['piece length'];
   if (!Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
     const shown = Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'; // a hostile dict may carry its own toString
@@ -79,6 +89,8 @@ export function parseTorrent(torrent: Buffer): Metainfo {
     infoHashHex: infoHash.toString('hex'),
     name,
     length,
+    files,
+    multiFile,
     pieceLength,
     pieceCount,
     pieceHashes: pieces,
@@ -107,49 +119,55 @@ export interface CreateOptions {
   /** called with bytes hashed so far */
   onProgress?: (hashed: number, total: number) => void;
   signal?: AbortSignal;
+  /** hashes small files in its worker (SMALL_FILE_BYTES) */
+  hasher?: Hasher;
 }
 
-/** Hashes a file in a stream (memory does not depend on its size) and builds its .torrent. */
-export async function createTorrent(path: string, opts: CreateOptions = {}): Promise<Metainfo> {
-  const st = await fsp.stat(path);
-  if (!st.isFile()) fail(`${path} is not a regular file`);
-  if (st.size === 0) fail(`${path} is empty; there is nothing to share`);
-  const pieceLength = opts.pieceLength ?? choosePieceLength(st.size);
-  if (pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
-    const shown = Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'; // a hostile dict may carry its own toString
-    fail(`piece length ${shown} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
-  }
-  const pieceCount = Math.ceil(st.size / pieceLength);
-  const hashes = Buffer.alloc(pieceCount * HASH_SIZE);
-  let index = 0;
-  let filled = 0;
-  let hashed = 0;
-  let h = createHash('sha1');
-  const stream = createReadStream(path, { highWaterMark: Math.max(pieceLength, 1 << 20), signal: opts.signal });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let off = 0;
-    while (off < chunk.length) {
-      const take = Math.min(pieceLength - filled, chunk.length - off);
-      h.update(chunk.subarray(off, off + take));
-      filled += take;
-      off += take;
-      if (filled === pieceLength) {
-        h.digest().copy(pieceHash(hashes, index++));
-        h = createHash('sha1');
-        filled = 0;
-      }
-    }
-    hashed += chunk.length;
-    opts.onProgress?.(hashed, st.size);
-  }
-  if (filled > 0) h.digest().copy(pieceHash(hashes, index++));
-  if (index !== pieceCount || hashed !== st.size) fail(`${path} changed while it was being hashed`);
+/** A file's torrent and the file as it was hashed. */
+export interface HashedFile {
+  meta: Metainfo;
+  /** size and mtime when hashing began */
+  state: { size: number; mtimeMs: number };
+  /** false: its mtime changed while it was read, so the hashes may mix two versions */
+  stable: boolean;
+}
 
+/** bytes per read while hashing (a piece, if larger): a small file is one read into a buffer of its size */
+const READ_CHUNK = 1 << 20;
+/**
+ * Given a hasher, files up to this size are read and hashed whole in its worker: a folder of thousands
+ * of small files then costs the main thread a message per file. Every size up to it gets 16 KiB pieces.
+ */
+export const SMALL_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Hashes a file (memory does not depend on its size) and builds its .torrent. */
+export async function createTorrent(path: string, opts: CreateOptions = {}): Promise<Metainfo> {
+  return (await createTorrentOf(path, opts)).meta;
+}
+
+/** A file's pieces hashed, and the file as it was. */
+interface HashedPieces {
+  size: number;
+  mtimeMs: number;
+  pieceLength: number;
+  hashes: Buffer;
+  stable: boolean;
+}
+
+/**
+ * Hashes a file — a small one whole in `opts.hasher`'s worker, others through one open handle in reads
+ * of at most 1 MiB, a stat before and after — and builds its .torrent. Fails if the file grew or shrank
+ * meanwhile; `stable` says whether it was written to at all.
+ */
+export async function createTorrentOf(path: string, opts: CreateOptions = {}): Promise<HashedFile> {
+  opts.signal?.throwIfAborted();
+  if (opts.pieceLength !== undefined) checkPieceLength(opts.pieceLength);
+  const h = (opts.hasher && (await hashInWorker(path, opts.hasher, opts))) || (await hashInStream(path, opts));
   const info: Record<string, unknown> = {
-    length: st.size,
+    length: h.size,
     name: opts.name ?? basename(path),
-    'piece length': pieceLength,
-    pieces: hashes,
+    'piece length': h.pieceLength,
+    pieces: h.hashes,
   };
   if (opts.private) info.private = 1;
   const top: Record<string, unknown> = { info, 'created by': 'STA', 'creation date': Math.floor(Date.now() / 1000) };
@@ -159,7 +177,76 @@ export async function createTorrent(path: string, opts: CreateOptions = {}): Pro
     top.announce ??= opts.announceList[0][0];
   }
   if (opts.comment) top.comment = opts.comment;
-  return parseTorrent(encode(top));
+  return { meta: parseTorrent(encode(top)), state: { size: h.size, mtimeMs: h.mtimeMs }, stable: h.stable };
+}
+
+function checkPieceLength(pieceLength: number): void {
+  if (pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH || (pieceLength & (pieceLength - 1)) !== 0) {
+    const shown = Number.isSafeInteger(pieceLength) ? pieceLength : '(not an integer)'; // a hostile dict may carry its own toString
+    fail(`piece length ${shown} is not a power of two between ${MIN_PIECE_LENGTH} and ${MAX_PIECE_LENGTH}`);
+  }
+}
+
+/** A small file read and hashed in the worker; undefined when it is larger (then it is streamed). */
+async function hashInWorker(path: string, hasher: Hasher, opts: CreateOptions): Promise<HashedPieces | undefined> {
+  const pieceLength = opts.pieceLength ?? choosePieceLength(SMALL_FILE_BYTES);
+  const r = await hasher.hashFile(path, pieceLength, SMALL_FILE_BYTES);
+  opts.signal?.throwIfAborted();
+  if (!r.file) fail(`${path} is not a regular file`);
+  if (r.size === 0) fail(`${path} is empty; there is nothing to share`);
+  if (!r.hashes) return undefined;
+  if (r.read !== r.size || r.afterSize !== r.size) fail(`${path} changed while it was being hashed`);
+  opts.onProgress?.(r.size, r.size);
+  return { size: r.size, mtimeMs: r.mtimeMs, pieceLength, hashes: r.hashes, stable: r.afterMtimeMs === r.mtimeMs };
+}
+
+async function hashInStream(path: string, opts: CreateOptions): Promise<HashedPieces> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) fail(`${path} is not a regular file`);
+    if (st.size === 0) fail(`${path} is empty; there is nothing to share`);
+    const pieceLength = opts.pieceLength ?? choosePieceLength(st.size);
+    const hashes = await hashPieces(fh, st.size, pieceLength, path, opts);
+    const after = await fh.stat();
+    if (after.size !== st.size) fail(`${path} changed while it was being hashed`);
+    return { size: st.size, mtimeMs: st.mtimeMs, pieceLength, hashes, stable: after.mtimeMs === st.mtimeMs };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** SHA-1 of each piece of the `size` bytes of `fh`, read in order (a small file in one read). */
+async function hashPieces(fh: FileHandle, size: number, pieceLength: number, path: string, opts: CreateOptions): Promise<Buffer> {
+  const pieceCount = Math.ceil(size / pieceLength);
+  const hashes = Buffer.alloc(pieceCount * HASH_SIZE);
+  const buf = Buffer.allocUnsafe(Math.min(size, Math.max(pieceLength, READ_CHUNK)));
+  let index = 0;
+  let filled = 0;
+  let hashed = 0;
+  let h = createHash('sha1');
+  while (hashed < size) {
+    opts.signal?.throwIfAborted();
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - hashed), hashed);
+    if (bytesRead === 0) break;
+    let off = 0;
+    while (off < bytesRead) {
+      const take = Math.min(pieceLength - filled, bytesRead - off);
+      h.update(buf.subarray(off, off + take));
+      filled += take;
+      off += take;
+      if (filled === pieceLength) {
+        h.digest().copy(pieceHash(hashes, index++));
+        h = createHash('sha1');
+        filled = 0;
+      }
+    }
+    hashed += bytesRead;
+    opts.onProgress?.(hashed, size);
+  }
+  if (filled > 0) h.digest().copy(pieceHash(hashes, index++));
+  if (index !== pieceCount || hashed !== size) fail(`${path} changed while it was being hashed`); // shrunk: a read came up short
+  return hashes;
 }
 
 export function magnetUri(m: Pick<Metainfo, 'infoHashHex' | 'name' | 'length' | 'announceList'>): string {

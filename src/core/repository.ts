@@ -1,10 +1,11 @@
 // Which files of a folder (the workspace, or the one `sta share` names) this peer shares, and their metainfo,
-// cached by path + size + mtime so a restart does not hash everything again.
-import { createHash } from 'node:crypto';
+// cached by path + size + mtime (metainfoCache.ts) so a restart does not hash everything again.
 import { promises as fsp } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { createTorrent, Metainfo, parseTorrent } from './metainfo';
+import { createTorrentOf, Metainfo, parseTorrent } from './metainfo';
+import { MetainfoCache } from './metainfoCache';
+import type { Hasher } from './storage/hasher';
 import { teamKeyOf } from './trackerClient/urls';
 
 /** Tooling and STA's own partial downloads: skipped unless a file is shared by name. */
@@ -49,6 +50,9 @@ export function isSecretPath(path: string): boolean {
   return secretMatcher(rel) || secretMatcher(rel + '/');
 }
 
+/** files a scan lists at most (a workspace past it shares the first ones, in walk order) */
+export const DEFAULT_MAX_FILES = 10_000;
+
 export interface SharedFile {
   path: string; // absolute
   relPath: string; // forward slashes, relative to the repository root
@@ -59,8 +63,11 @@ export interface SharedFile {
 export interface RepositoryOptions {
   root: string;
   excludes?: string[];
-  /** where metainfo is cached; none: no cache */
+  /** where metainfo is cached (one file per repository root); none: no cache */
   cacheDir?: string;
+  /** hashes small files in its worker (an engine's); none: on this thread */
+  hasher?: Hasher;
+  /** most files a scan lists; default DEFAULT_MAX_FILES */
   maxFiles?: number;
 }
 
@@ -68,17 +75,28 @@ export class Repository {
   /** Whether the file (or folder) at a relative path, forward slashes, is left out: excluded or a secret. */
   readonly isExcluded: (relPath: string) => boolean;
 
+  private readonly cache: MetainfoCache | undefined;
+
   constructor(readonly opts: RepositoryOptions) {
+    this.cache = opts.cacheDir ? new MetainfoCache(opts.cacheDir, opts.root) : undefined;
     const patterns = opts.excludes ?? DEFAULT_EXCLUDES;
     const m = picomatch(patterns, { dot: true });
     // a pattern like **/.git/** must also exclude the folder itself
     this.isExcluded = (rel) => m(rel) || m(rel + '/') || isSecretPath(rel);
   }
 
+  /** most files a scan lists */
+  get maxFiles(): number {
+    return this.opts.maxFiles ?? DEFAULT_MAX_FILES;
+  }
+
+  /** the last scan stopped at maxFiles with files (or folders) left unlisted */
+  truncated = false;
+
   /** Regular, non-empty files under the root, neither excluded nor secret; symlinks are not followed. */
   async scan(): Promise<SharedFile[]> {
     const out: SharedFile[] = [];
-    const max = this.opts.maxFiles ?? 10_000;
+    const max = this.maxFiles;
     const walk = async (dir: string): Promise<void> => {
       let entries;
       try {
@@ -86,52 +104,73 @@ export class Repository {
       } catch {
         return;
       }
+      const files: { abs: string; rel: string }[] = [];
+      const dirs: string[] = [];
       for (const e of entries) {
-        if (out.length >= max) return;
         const abs = join(dir, e.name);
         const rel = relative(this.opts.root, abs).split(sep).join('/');
         if (this.isExcluded(rel)) continue;
-        if (e.isDirectory()) await walk(abs);
-        else if (e.isFile()) {
-          const st = await fsp.stat(abs).catch(() => undefined);
-          // empty files have nothing to share; they are skipped, never touched
-          if (st && st.size > 0) out.push({ path: abs, relPath: rel, size: st.size, mtimeMs: st.mtimeMs });
+        if (e.isDirectory()) dirs.push(abs);
+        else if (e.isFile()) files.push({ abs, rel });
+      }
+      // a folder's files are looked at together, as many as there is room for: one stat after another takes seconds
+      let next = 0;
+      while (next < files.length && out.length < max) {
+        const chunk = files.slice(next, next + max - out.length);
+        next += chunk.length;
+        const stats = await Promise.all(chunk.map((f) => fsp.stat(f.abs).catch(() => undefined)));
+        // empty files have nothing to share; they are skipped, never touched
+        for (const [i, st] of stats.entries()) {
+          if (st && st.size > 0) out.push({ path: chunk[i].abs, relPath: chunk[i].rel, size: st.size, mtimeMs: st.mtimeMs });
         }
       }
+      if (next < files.length) this.truncated = true;
+      for (const d of dirs) {
+        if (out.length >= max) return void (this.truncated = true);
+        await walk(d);
+      }
     };
+    this.truncated = false;
     await walk(this.opts.root);
     return out.sort((a, b) => a.relPath.localeCompare(b.relPath));
   }
 
   /** The file's metainfo, from the cache when path, size and mtime still match. */
   async metainfo(file: SharedFile, announce: string[], signal?: AbortSignal): Promise<Metainfo> {
-    const cacheFile = this.opts.cacheDir ? join(this.opts.cacheDir, createHash('sha1').update(file.path).digest('hex') + '.json') : undefined;
+    return (await this.hashFile(file, announce, signal)).meta;
+  }
+
+  /**
+   * The file's metainfo, from the cache when path, size and mtime still match, and whether it is of the
+   * file as `file` describes it (`current`): false when the file was not that size and mtime when hashed,
+   * or was written to while it was read.
+   */
+  async hashFile(file: SharedFile, announce: string[], signal?: AbortSignal): Promise<{ meta: Metainfo; current: boolean }> {
     const key = JSON.stringify(announce);
-    if (cacheFile) {
+    const cached = await this.cache?.get(file.path, file.size, file.mtimeMs, key);
+    if (cached) {
       try {
-        const c = JSON.parse(await fsp.readFile(cacheFile, 'utf8'));
-        const fresh = c.path === file.path && c.size === file.size && c.mtimeMs === file.mtimeMs && c.announce === key;
-        if (fresh) return parseTorrent(Buffer.from(c.torrent, 'base64'));
+        return { meta: parseTorrent(cached), current: true };
       } catch {
-        // missing or stale cache: hash again
+        // a damaged entry: hash again
       }
     }
-    const meta = await createTorrent(file.path, {
+    const { meta, state, stable } = await createTorrentOf(file.path, {
       announce: announce[0],
       announceList: announce.length > 1 ? announce.map((a) => [a]) : undefined,
       // a team's torrents stay with the team: BEP 27 clients use no DHT or PEX for them
       private: announce.some((a) => teamKeyOf(a) !== undefined),
       signal,
+      hasher: this.opts.hasher,
     });
     // a file written to while it was hashed is not cached under the size and mtime it had before
-    const after = await fsp.stat(file.path).catch(() => undefined);
-    if (cacheFile && after?.size === file.size && after.mtimeMs === file.mtimeMs) {
-      await fsp.mkdir(this.opts.cacheDir!, { recursive: true });
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      const entry = { path: file.path, size: file.size, mtimeMs: file.mtimeMs, announce: key, torrent: meta.torrent.toString('base64') };
-      await fsp.writeFile(tmp, JSON.stringify(entry));
-      await fsp.rename(tmp, cacheFile);
-    }
-    return meta;
+    const current = stable && state.size === file.size && state.mtimeMs === file.mtimeMs;
+    if (current) await this.cache?.set(file.path, file.size, file.mtimeMs, key, meta.torrent);
+    return { meta, current };
+  }
+
+  /** Writes the metainfo cache now (it is otherwise written within a few seconds of a change). */
+  flushCache(): Promise<void> {
+    return this.cache?.flush() ?? Promise.resolve();
   }
 }

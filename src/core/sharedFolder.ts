@@ -1,6 +1,6 @@
 // A folder shared as a living repository: files reported by a watcher (or found changed by a read)
 // are published once they settle, changed ones replace their old version, gone ones are withdrawn.
-// The extension feeds it VS Code's watcher, `sta share` chokidar's; it never watches by itself.
+// The extension feeds it VS Code's watcher, `sta share` its folder watcher (cli/folderWatcher.ts); it never watches by itself.
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Engine } from './engine';
@@ -13,6 +13,11 @@ import { type FileState, sameState } from './storage/fileGuard';
 
 /** a file unchanged this long is done being written; Syncthing waits 10 s, a LAN team wants ~2 s end to end */
 export const DEFAULT_SETTLE_MS = 500;
+/**
+ * files shareAll hashes and seeds at once: small ones go to the hasher's worker together, in one
+ * message (see Hasher.hashFile); a large one is read 1 MiB at a time, so 16 in flight stay cheap
+ */
+export const SHARE_ALL_PARALLEL = 16;
 
 export interface SharedFolderEntry {
   path: string;
@@ -48,6 +53,8 @@ export interface SharedFolderOptions {
   trackers: string[];
   settleMs?: number;
   logger?: Logger;
+  /** published as `${catalogPrefix}/${relPath}` (a multi-root workspace's folder name); default: `relPath` */
+  catalogPrefix?: string;
 }
 
 interface Shared {
@@ -70,6 +77,8 @@ const stateOf = (st: { size: number; mtimeMs: number }): FileState => ({ size: s
 export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
   private readonly repo: Repository;
   private readonly shared = new Map<string, Shared>();
+  /** how many shared paths have each info-hash (same content, one session) */
+  private readonly paths = new Map<string, number>();
   private readonly settling = new Map<string, Settling>();
   /** one job at a time per path, in order */
   private readonly queues = new Map<string, Promise<void>>();
@@ -81,7 +90,7 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
 
   constructor(private readonly o: SharedFolderOptions) {
     super();
-    this.repo = new Repository({ root: o.root, excludes: o.excludes, cacheDir: o.cacheDir });
+    this.repo = new Repository({ root: o.root, excludes: o.excludes, cacheDir: o.cacheDir, hasher: o.engine.hasher });
     this.settleMs = o.settleMs ?? DEFAULT_SETTLE_MS;
     this.log = o.logger ?? silentLogger;
   }
@@ -90,17 +99,29 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
     return this.o.root;
   }
 
-  /** Hashes (through the metainfo cache) and seeds each file, in order; `signal` ends the pass. */
+  /**
+   * Hashes (through the metainfo cache) and seeds each file, SHARE_ALL_PARALLEL at a time, started in
+   * order; `signal` ends the pass. The metainfo cache is written once the pass is over.
+   */
   async shareAll(files: SharedFile[], signal?: AbortSignal): Promise<void> {
     const stop = signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal;
-    try {
-      for (const [index, f] of files.entries()) {
-        if (stop.aborted) return;
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < files.length && !stop.aborted) {
+        const index = next++;
+        const f = files[index];
         this.emit('hashing', { index, total: files.length, relPath: f.relPath });
-        await this.enqueue(f.relPath, () => this.publish(f.relPath, stateOf(f), stop));
+        await this.enqueue(f.relPath, () => this.publish(f.relPath, stateOf(f), stop, true));
       }
+    };
+    const started = Date.now();
+    try {
+      await Promise.all(Array.from({ length: Math.min(SHARE_ALL_PARALLEL, files.length) }, lane));
+      // one line for the pass (each file's is a debug line): a workspace may hold thousands
+      if (files.length > 0) this.log.info(`sharing ${this.shared.size} files of ${this.o.root} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     } finally {
       if (files.length > 0) this.emit('hashing', undefined);
+      await this.repo.flushCache();
     }
   }
 
@@ -134,7 +155,9 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
   removed(relPath: string): void {
     const rel = normalize(relPath);
     if (rel === undefined) return;
-    for (const r of [...this.settling.keys(), ...this.shared.keys()]) {
+    // a file (the common case, thousands at a time when a folder goes) is found at once; a folder takes a look at every path
+    const file = this.shared.has(rel) || this.settling.has(rel);
+    for (const r of file ? [rel] : [...this.settling.keys(), ...this.shared.keys()]) {
       if (r !== rel && !r.startsWith(`${rel}/`)) continue;
       clearTimeout(this.settling.get(r)?.timer);
       this.settling.delete(r);
@@ -147,12 +170,13 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
     return [...this.shared.values()].map((s) => s.entry);
   }
 
-  /** Stops settling and hashing; the sessions stay the engine's (Engine.close stops them). */
-  close(): void {
+  /** Stops settling and hashing; the sessions stay the engine's (Engine.close stops them). Resolves once the metainfo cache is written. */
+  close(): Promise<void> {
     this.abort.abort();
     for (const s of this.settling.values()) clearTimeout(s.timer);
     this.settling.clear();
     for (const s of this.shared.values()) s.off();
+    return this.repo.flushCache();
   }
 
   private async settle(rel: string, s: Settling): Promise<void> {
@@ -185,25 +209,27 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
   }
 
   /** Hashes `rel` as it was at `state`, stops its old version, seeds and announces the new one. */
-  private async publish(rel: string, state: FileState, signal: AbortSignal): Promise<void> {
+  private async publish(rel: string, state: FileState, signal: AbortSignal, quiet = false): Promise<void> {
     const path = join(this.o.root, rel);
     let meta: Metainfo;
+    let current: boolean;
     try {
-      meta = await this.repo.metainfo({ path, relPath: rel, ...state }, this.o.trackers, signal);
+      ({ meta, current } = await this.repo.hashFile({ path, relPath: rel, ...state }, this.o.trackers, signal));
     } catch (e) {
       if (signal.aborted) return;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.unpublish(rel);
       return this.warn(`could not hash ${rel}: ${(e as Error).message}`);
     }
     if (signal.aborted) return;
-    // written again while it was hashed: the old version stays until this one settles and is hashed again
-    const after = await this.look(rel);
-    if (!after || !sameState(after, state)) return this.changed(rel);
+    // written again while it was hashed: the old version stays until this one settles and is hashed again.
+    // (A change after this is the watcher's to report, or the first read's to find: see FileGuard.)
+    if (!current) return this.changed(rel);
     const old = this.shared.get(rel);
     if (old) await this.drop(rel, old);
     let session: TorrentSession;
     try {
-      session = await this.o.engine.seed(path, { meta, catalogPath: rel, hashedAt: state });
+      const catalogPath = this.o.catalogPrefix ? `${this.o.catalogPrefix}/${rel}` : rel;
+      session = await this.o.engine.seed(path, { meta, catalogPath, hashedAt: state });
     } catch (e) {
       if (old) this.emit('unshared', rel, old.entry.meta.infoHashHex);
       // written again while it was hashed: it settles, then it is hashed again
@@ -215,7 +241,10 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
     // a read found the file changed (no watcher needed): look at it again
     const off = session.on('stale', () => this.changed(rel));
     this.shared.set(rel, { entry, session, state, off });
-    this.log.info(`${old ? 'updated' : 'sharing'} ${rel} (${meta.infoHashHex})`);
+    this.paths.set(meta.infoHashHex, (this.paths.get(meta.infoHashHex) ?? 0) + 1);
+    const line = `${old ? 'updated' : 'sharing'} ${rel} (${meta.infoHashHex})`;
+    if (quiet) this.log.debug(line);
+    else this.log.info(line);
     this.emit('shared', entry, old?.entry.meta.infoHashHex);
   }
 
@@ -232,7 +261,9 @@ export class SharedFolder extends TypedEmitter<SharedFolderEvents> {
     this.shared.delete(rel);
     s.off();
     const hash = s.entry.meta.infoHashHex;
-    if ([...this.shared.values()].some((o) => o.entry.meta.infoHashHex === hash)) return;
+    const left = (this.paths.get(hash) ?? 1) - 1;
+    if (left > 0) return void this.paths.set(hash, left);
+    this.paths.delete(hash);
     await this.o.engine.remove(hash);
   }
 

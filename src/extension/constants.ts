@@ -63,6 +63,10 @@ export const StoreKeys = {
 export const ItemContext = {
   remoteFile: 'remoteFile',
   remoteFileLocal: 'remoteFile:local',
+  remoteFileUpdate: 'remoteFile:update',
+  /** a folder of Tracker Files: its download action fetches everything under it */
+  remoteFolder: 'remoteFolder',
+  sharedFolder: 'sharedFolder',
   sharedFile: 'sharedFile',
   transfer: (state: string, done: boolean) => `transfer:${state}${done ? ':done' : ''}`,
 } as const;

@@ -1,18 +1,25 @@
 // The first Start in a workspace asks: "Share N files (X MB) from FOLDER with TRACKER?" — Share, Show
-// Files (then asks again) or Cancel. A Share is remembered per folder and tracker (workspaceState).
+// Files (then asks again) or Cancel. A Share is remembered per folder and tracker (workspaceState); in a
+// multi-root workspace one question names every folder not yet answered, and a folder added later is asked about.
 import * as vscode from 'vscode';
 import { displayText, formatBytes, type SharedFile, teamKeyOf } from '../core/api';
 import { StoreKeys } from './constants';
 
+/** One folder's part of a plan: its files relative to it, and the prefix its catalog paths get (multi-root). */
+export interface FolderPlan {
+  root: string;
+  name: string;
+  prefix?: string;
+  files: SharedFile[];
+}
+
 /** What Start is about to share, counted by a scan (nothing hashed yet). */
 export interface SharePlan {
-  root: string;
-  folderName: string;
+  folders: FolderPlan[];
   /** the announce URL STA uses (the key is never shown) */
   announce: string;
   /** the same without its key */
   trackerShown: string;
-  files: SharedFile[];
 }
 
 export type ShareAnswer = 'share' | 'showFiles' | undefined;
@@ -28,21 +35,31 @@ async function askModal(message: string, detail: string): Promise<ShareAnswer> {
 
 /** The relative paths, one a line, in an untitled document beside the question. */
 async function showFiles(plan: SharePlan): Promise<void> {
-  const head = `# STA would share these ${plan.files.length} files of ${plan.root} with ${plan.trackerShown}\n`;
-  const content = head + plan.files.map((f) => `${displayText(f.relPath)}\t${formatBytes(f.size)}`).join('\n') + '\n';
+  const n = plan.folders.reduce((sum, f) => sum + f.files.length, 0);
+  const head = `# STA would share these ${n} files of ${plan.folders.map((f) => f.root).join(', ')} with ${plan.trackerShown}\n`;
+  const lines = plan.folders.flatMap((f) => f.files.map((x) => `${displayText(f.prefix ? `${f.prefix}/${x.relPath}` : x.relPath)}\t${formatBytes(x.size)}`));
+  const content = head + lines.join('\n') + '\n';
   const doc = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
   await vscode.window.showTextDocument(doc, { preview: true });
 }
 
 export function questionOf(plan: SharePlan): { message: string; detail: string } {
-  const n = plan.files.length;
-  const bytes = plan.files.reduce((sum, f) => sum + f.size, 0);
-  const message = `Share ${n} file${n === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${displayText(plan.folderName)} with ${plan.trackerShown}?`;
+  const files = plan.folders.flatMap((f) => f.files);
+  const n = files.length;
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  const message = `Share ${n} file${n === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${namesOf(plan.folders)} with ${plan.trackerShown}?`;
   const who = teamKeyOf(plan.announce)
     ? 'Teammates who hold this tracker\'s team key can download them.'
     : 'This tracker has no team key: anyone who can reach it can list and download them.';
   const never = 'Never shared: .env files, keys, certificates, credentials and tokens, .git, node_modules, and your sta.exclude patterns.';
-  return { message, detail: `${who}\n${never}\nSTA asks once for this folder and tracker.` };
+  const once = plan.folders.length === 1 ? 'this folder' : 'these folders';
+  return { message, detail: `${who}\n${never}\nSTA asks once for ${once} and tracker.` };
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function namesOf(folders: FolderPlan[]): string {
+  const names = folders.map((f) => displayText(f.name));
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 export class ShareConsent {
@@ -51,20 +68,21 @@ export class ShareConsent {
 
   constructor(private readonly memory: vscode.Memento) {}
 
-  /** True once the user said Share to this folder and tracker, now or before. */
+  /** True once the user said Share to each folder of the plan with its tracker, now or before. */
   async confirm(plan: SharePlan): Promise<boolean> {
-    const key = `${plan.root}\n${plan.trackerShown}`;
+    const keyOf = (f: FolderPlan) => `${f.root}\n${plan.trackerShown}`;
     const said = this.memory.get<string[]>(StoreKeys.sharedWith) ?? [];
-    if (said.includes(key)) return true;
-    const { message, detail } = questionOf(plan);
+    const asked = plan.folders.filter((f) => !said.includes(keyOf(f)));
+    if (asked.length === 0) return true;
+    const { message, detail } = questionOf({ ...plan, folders: asked });
     for (;;) {
       const answer = await this.ask(message, detail);
       if (answer === 'share') {
-        await this.memory.update(StoreKeys.sharedWith, [...said, key]);
+        await this.memory.update(StoreKeys.sharedWith, [...said, ...asked.map(keyOf)]);
         return true;
       }
       if (answer !== 'showFiles') return false;
-      await showFiles(plan);
+      await showFiles({ ...plan, folders: asked });
     }
   }
 }

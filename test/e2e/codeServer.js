@@ -95,9 +95,13 @@ function remoteUri(authority, absPath) {
   return `vscode-remote://${authority}${p.startsWith('/') ? p : '/' + p}`;
 }
 
+/** A multi-root workspace is opened from its .code-workspace file. */
+const isWorkspaceFile = (p) => /\.code-workspace$/.test(p);
+
 /**
  * @param {object} [opts]
- * @param {string} [opts.folder]          workspace folder to open (default: an empty temp folder)
+ * @param {string} [opts.folder]          workspace folder to open (default: an empty temp folder), or a
+ *                                        .code-workspace file (a multi-root workspace)
  * @param {string} [opts.installVsix]     .vsix to install (--install-extension) before starting
  * @param {string[]} [opts.extensions]    unpacked extension folders to copy into the extensions dir
  *                                        (e.g. test fixtures; the workbench takes one development path only)
@@ -116,7 +120,7 @@ async function startCodeServer(opts = {}) {
   const userDataDir = opts.userDataDir ? path.resolve(opts.userDataDir) : path.join(tmp, 'user-data');
   const extensionsDir = opts.extensionsDir ? path.resolve(opts.extensionsDir) : path.join(tmp, 'extensions');
   const folder = opts.folder ? path.resolve(opts.folder) : path.join(tmp, 'workspace');
-  fs.mkdirSync(folder, { recursive: true });
+  if (!isWorkspaceFile(folder)) fs.mkdirSync(folder, { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
   writeSettings(userDataDir, {
     ...DEFAULT_SETTINGS,
@@ -181,7 +185,7 @@ async function startCodeServer(opts = {}) {
      * testsPath: test-electron style suite index (extensionTestsPath) run in the extension host.
      */
     workbenchUrl({ folder: f = folder, devPath, testsPath } = {}) {
-      let url = `${server.origin}/?folder=${encodeURIComponent(path.resolve(f))}`;
+      let url = `${server.origin}/?${isWorkspaceFile(f) ? 'workspace' : 'folder'}=${encodeURIComponent(path.resolve(f))}`;
       const payload = devPath ? [['extensionDevelopmentPath', remoteUri(authority, devPath)]] : [];
       if (testsPath) payload.push(['extensionTestsPath', remoteUri(authority, testsPath)]);
       if (payload.length) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;

@@ -12,6 +12,10 @@
 // workspace is a cloned repository that means harm: secrets in it, and a .vscode/settings.json that
 // asks for auto-start, no excludes and another tracker (an "attacker" that only counts what reaches it).
 // The extension host sees STA_E2E=1, STA_E2E_WORKSPACE=<that folder> and STA_E2E_HOSTILE_TRACKER=<its URL>.
+//
+// A second run opens a multi-root workspace (a .code-workspace with the folders alpha and beta) for the
+// tests under test/extension/multiRoot/ (STA_E2E_SUITE=multiRoot; STA_E2E_WORKSPACE_FILE=<the file>).
+//   STA_E2E_SUITES=folder|multiRoot|folder,multiRoot (default both)   which runs
 'use strict';
 
 const fs = require('fs');
@@ -54,6 +58,51 @@ function writeHostileWorkspace(workspace, hostileAnnounce) {
   writeFiles(workspace, { '.vscode/settings.json': JSON.stringify(settings, null, 2) });
 }
 
+/** Which VS Code runs the suite: test-electron's options for it, and a line saying which. */
+function vscodeOptions() {
+  const own = process.env.VSCODE_EXECUTABLE_PATH;
+  if (own) return { opts: { vscodeExecutablePath: own }, via: own };
+  if (process.env.STA_E2E_VSCODE === 'download') {
+    const version = process.env.STA_E2E_VSCODE_VERSION || '1.100.3';
+    return { opts: { version }, via: `desktop VS Code ${version} (downloaded by @vscode/test-electron)` };
+  }
+  return { opts: { vscodeExecutablePath: SHIM }, via: 'code-server shim (test/e2e/bin/code)' };
+}
+
+/** Runs the suite on `workspace` (a folder or a .code-workspace) with fresh user data; resolves with an exit code. */
+async function runSuite(name, tmp, workspace, env) {
+  const { opts: vscode, via } = vscodeOptions();
+  const opts = {
+    extensionDevelopmentPath: ROOT,
+    extensionTestsPath: SUITE,
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      `--user-data-dir=${path.join(tmp, `user-data-${name}`)}`,
+      `--extensions-dir=${path.join(tmp, `extensions-${name}`)}`,
+    ],
+    extensionTestsEnv: { STA_E2E: '1', ...env },
+    ...vscode,
+  };
+  console.log(`extension-host tests (${name}) via ${via}`);
+  try {
+    await runTests(opts);
+    return 0;
+  } catch (e) {
+    console.error(`extension-host tests (${name}) failed: ${e && e.message ? e.message : e}`);
+    return typeof e?.code === 'number' && e.code !== 0 ? e.code : 1;
+  }
+}
+
+/** Two folders side by side and the .code-workspace that opens them together (multi-root). */
+function writeMultiRootWorkspace(tmp) {
+  const dir = path.join(tmp, 'multi');
+  for (const f of ['alpha', 'beta']) fs.mkdirSync(path.join(dir, f), { recursive: true });
+  const file = path.join(dir, 'team.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }], settings: {} }, null, 2));
+  return file;
+}
+
 async function main() {
   if (!fs.existsSync(SUITE)) {
     console.error(`${path.relative(ROOT, SUITE)} missing: run node test/e2e/buildSuite.js first`);
@@ -63,42 +112,23 @@ async function main() {
     console.error('dist/extension.js missing: run node esbuild.js first');
     return 2;
   }
+  const suites = (process.env.STA_E2E_SUITES || 'folder,multiRoot').split(',');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-ext-tests-'));
-  const workspace = path.join(tmp, 'workspace');
-  fs.mkdirSync(workspace);
   const hostile = await startHostileTracker();
-  const hostileAnnounce = `http://127.0.0.1:${hostile.address().port}/announce`;
-  writeHostileWorkspace(workspace, hostileAnnounce);
-
-  const opts = {
-    extensionDevelopmentPath: ROOT,
-    extensionTestsPath: SUITE,
-    launchArgs: [
-      workspace,
-      '--disable-extensions',
-      `--user-data-dir=${path.join(tmp, 'user-data')}`,
-      `--extensions-dir=${path.join(tmp, 'extensions')}`,
-    ],
-    extensionTestsEnv: { STA_E2E: '1', STA_E2E_WORKSPACE: workspace, STA_E2E_HOSTILE_TRACKER: hostileAnnounce },
-  };
-  let via;
-  if (process.env.VSCODE_EXECUTABLE_PATH) {
-    opts.vscodeExecutablePath = process.env.VSCODE_EXECUTABLE_PATH;
-    via = opts.vscodeExecutablePath;
-  } else if (process.env.STA_E2E_VSCODE === 'download') {
-    opts.version = process.env.STA_E2E_VSCODE_VERSION || '1.100.3';
-    via = `desktop VS Code ${opts.version} (downloaded by @vscode/test-electron)`;
-  } else {
-    opts.vscodeExecutablePath = SHIM;
-    via = 'code-server shim (test/e2e/bin/code)';
-  }
-  console.log(`extension-host tests via ${via}`);
+  let code = 0;
   try {
-    await runTests(opts);
-    return 0;
-  } catch (e) {
-    console.error(`extension-host tests failed: ${e && e.message ? e.message : e}`);
-    return typeof e?.code === 'number' && e.code !== 0 ? e.code : 1;
+    if (suites.includes('folder')) {
+      const workspace = path.join(tmp, 'workspace');
+      fs.mkdirSync(workspace);
+      const hostileAnnounce = `http://127.0.0.1:${hostile.address().port}/announce`;
+      writeHostileWorkspace(workspace, hostileAnnounce);
+      code = await runSuite('folder', tmp, workspace, { STA_E2E_WORKSPACE: workspace, STA_E2E_HOSTILE_TRACKER: hostileAnnounce });
+    }
+    if (suites.includes('multiRoot')) {
+      const file = writeMultiRootWorkspace(tmp);
+      code = (await runSuite('multiRoot', tmp, file, { STA_E2E_SUITE: 'multiRoot', STA_E2E_WORKSPACE_FILE: file })) || code;
+    }
+    return code;
   } finally {
     hostile.close();
     if (!process.env.STA_E2E_KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });

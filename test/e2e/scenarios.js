@@ -194,7 +194,7 @@ async function downloadScenario(opts = {}) {
     await ui.openViewContainer(page, 'STA');
     const remote = ui.viewRow(page, 'Tracker Files', FILE_NAME);
     await remote.waitFor({ timeout: 30000 });
-    assert.match(await remote.locator('.label-description').innerText(), /24(\.0)? MiB · 1 seeding/);
+    assert.match(await remote.locator('.label-description').innerText(), /24(\.0)? MiB · 1 seeding, 0 downloading · not in workspace/);
     await ui.viewRow(page, 'Shared', 'notes.md').waitFor({ timeout: 30000 });
     await remote.click();
     mark('requested');
@@ -227,7 +227,7 @@ async function downloadScenario(opts = {}) {
     // 8. STA: Update refreshes Tracker Files: our own notes.md and the dataset, now in the workspace.
     await ui.runCommand(page, 'STA: Update');
     await ui.viewRow(page, 'Tracker Files', 'notes.md').waitFor({ timeout: 15000 });
-    await ui.viewRow(page, 'Tracker Files', FILE_NAME).locator('.label-description', { hasText: 'in workspace' }).waitFor({ timeout: 10000 });
+    await ui.viewRow(page, 'Tracker Files', FILE_NAME).locator('.label-description', { hasText: '✓ in workspace' }).waitFor({ timeout: 10000 });
 
     // 9. The picture for the README: Tracker Files, Transfers at 100% / seeding, Shared
     // (side bar widened so the descriptions show; notes.md opened from Shared).

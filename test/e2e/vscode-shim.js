@@ -4,9 +4,9 @@
 // code-server (VS Code 1.100.3's server + web workbench in headless Chromium).
 //
 // Accepts the flags test-electron passes:
-//   [WORKSPACE_FOLDER] --extensionDevelopmentPath=DIR (once) --extensionTestsPath=INDEX_JS
+//   [WORKSPACE_FOLDER | FILE.code-workspace] --extensionDevelopmentPath=DIR (once) --extensionTestsPath=INDEX_JS
 //   [--user-data-dir=DIR] [--extensions-dir=DIR]   (others, e.g. --disable-extensions, are ignored)
-// opens http://127.0.0.1:PORT/?folder=WS&payload=[["extensionDevelopmentPath",...],["extensionTestsPath",...]],
+// opens http://127.0.0.1:PORT/?folder=WS (or ?workspace=FILE.code-workspace)&payload=[["extensionDevelopmentPath",...],["extensionTestsPath",...]],
 // prints the extension host's console (the mocha reporter) to stdout and exits
 // with the code the workbench hands to window.codeAutomationExit (0 passed, 1 failed);
 // 2 = harness error or timeout (STA_E2E_TIMEOUT_MS, default 10 min).
@@ -56,10 +56,6 @@ async function main() {
   }
   if (args.devPaths.length > 1) {
     console.error('code shim: one --extensionDevelopmentPath only (the web workbench keeps the last of its payload entries)');
-    return 2;
-  }
-  if (/\.code-workspace$/.test(args.folder || '')) {
-    console.error('code shim: opening a .code-workspace is not supported; pass a folder');
     return 2;
   }
   const timeoutMs = Number(process.env.STA_E2E_TIMEOUT_MS) || 600000;

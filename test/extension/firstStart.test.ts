@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
 import { freePort } from '../helpers/freePort';
-import { answerFirstStart, catalogPaths, portIsFree, setUser, staApi, startTracker, type TrackerChild } from './support';
+import { answerFirstStart, catalogPaths, portIsFree, setUser, sharedPaths, staApi, startTracker, type TrackerChild } from './support';
 
 const QUESTION = /^Share (\d+) files? \((.+)\) from (.+) with (.+)\?$/;
 
@@ -61,7 +61,7 @@ describe('the first Start in a workspace asks', function () {
     assert.doesNotMatch(text, /\.npmrc|\.aws\/|\.env|settings\.json/);
     assert.strictEqual(api.service.running, true);
     const [, n] = QUESTION.exec(q.asked[1].message)!;
-    const shared = api.shared.getChildren().map((i) => String(i.label));
+    const shared = sharedPaths(api);
     assert.strictEqual(shared.length, Number(n), `Shared: ${shared.join(', ')}`);
     assert.strictEqual(text.trim().split('\n').length - 1, Number(n), 'one line a file under the heading');
   });

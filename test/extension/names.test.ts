@@ -1,11 +1,12 @@
 // Names a tracker's catalog claims, as Tracker Files shows them: no bidi overrides or control
-// characters, and the label is where Request puts the file (the torrent's name), not the publisher's path.
+// characters; the rows spell the catalog path, which is where Request puts the file; a path that does
+// not end in the torrent's name is not saved anywhere, and the row says so.
 import * as assert from 'assert';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, setUser, staApi, waitFor } from './support';
+import { answerFirstStart, setUser, staApi, treeFiles, waitFor } from './support';
 
 const entry = (name: string, path: string, hashDigit: string) => ({
   name,
@@ -58,17 +59,23 @@ describe('names from a catalog in Tracker Files', function () {
     await new Promise((r) => server.close(r));
   });
 
-  it('labels show where each file lands, without bidi or control characters; tooltips too', async () => {
-    const items = await waitFor('the catalog in Tracker Files', () => {
-      const rows = api.trackerFiles.getChildren() as vscode.TreeItem[];
-      return rows.length === CATALOG.files.length && rows;
+  it('rows spell each catalog path (where the file lands), without bidi or control characters; tooltips too', async () => {
+    const rows = await waitFor('the catalog in Tracker Files', () => {
+      const r = treeFiles(api.trackerFiles);
+      return r.length === CATALOG.files.length && r;
     });
-    assert.deepStrictEqual(items.map((i) => i.label).sort(), ['invoicefdp.exe', 'notes.txt', 'report.txt']);
-    for (const i of items) {
-      const tooltip = (i.tooltip as vscode.MarkdownString).value;
-      assert.doesNotMatch(tooltip, /[\u202A-\u202E\u2066-\u2069\u200E\u200F]/, `tooltip of ${i.label}`);
+    assert.deepStrictEqual(rows.map((r) => r.path).sort(), ['docs/invoicefdp.exe', 'payroll/salaries-2026.xlsx', 'report.txt']);
+    for (const { path, item } of rows) {
+      const tooltip = (item.tooltip as vscode.MarkdownString).value;
+      assert.doesNotMatch(tooltip, /[\u202A-\u202E\u2066-\u2069\u200E\u200F]/, `tooltip of ${path}`);
+      assert.doesNotMatch(item.accessibilityInformation!.label, /[\u202A-\u202E\u2066-\u2069\u200E\u200F]/, `spoken label of ${path}`);
     }
-    const notes = items.find((i) => i.label === 'notes.txt')!;
-    assert.match((notes.tooltip as vscode.MarkdownString).value, /published as payroll\/salaries\\-2026\\\.xlsx/);
+    const invoice = rows.find((r) => r.path === 'docs/invoicefdp.exe')!.item;
+    assert.match((invoice.tooltip as vscode.MarkdownString).value, /downloads to docs\/invoicefdp\\\.exe/);
+    // named notes.txt, published at another path: the row shows the path, and nothing would be saved
+    const payroll = rows.find((r) => r.path === 'payroll/salaries-2026.xlsx')!.item;
+    const tooltip = (payroll.tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, /its path cannot be saved safely/);
+    assert.match(tooltip, /torrent name notes\\\.txt/);
   });
 });

@@ -56,14 +56,20 @@ describe('Transfers survive a window reload', function () {
     w.dispose();
   };
 
-  /** A teammate seeds a new random file slowly (2 MiB/s) so a download lasts several seconds. */
-  async function seeded(name: string): Promise<{ infoHash: string; sha: string; file: string }> {
-    const src = path.join(tmp, name);
+  /**
+   * A teammate seeds a new random file slowly (2 MiB/s) so a download lasts several seconds; with `under`
+   * (a folder path) it shares a folder holding `under/name`, so the catalog path is `under/name`.
+   */
+  async function seeded(name: string, under?: string): Promise<{ infoHash: string; sha: string; file: string }> {
+    const team = fs.mkdtempSync(path.join(tmp, 'team-'));
+    const src = path.join(team, ...(under ? under.split('/') : []), name);
+    fs.mkdirSync(path.dirname(src), { recursive: true });
     fs.writeFileSync(src, randomBytes(SIZE));
-    const s = await startSeeder(src, tracker.announce, path.join(tmp, 'cache'), ['--max-upload-rate', '2M']);
+    const s = await startSeeder(under ? team : src, tracker.announce, path.join(tmp, 'cache'), ['--max-upload-rate', '2M']);
     seeders.push(s);
-    landed.push(path.join(root, name));
-    return { infoHash: s.infoHash, sha: sha256(src), file: path.join(root, name) };
+    const file = path.join(root, ...(under ? under.split('/') : []), name);
+    landed.push(under ? path.join(root, under.split('/')[0]) : file);
+    return { infoHash: s.infoHash, sha: sha256(src), file };
   }
 
   /** Starts `w`'s STA and requests `infoHash` once the catalog lists it; resolves once part of it is verified. */
@@ -92,13 +98,13 @@ describe('Transfers survive a window reload', function () {
     for (const s of seeders) await s.stop();
     await tracker.stop();
     await setUser('listenPort', undefined);
-    for (const f of landed) fs.rmSync(f, { force: true });
+    for (const f of landed) fs.rmSync(f, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('an unfinished download is back after the reload and resumes from its .part when STA starts', async () => {
+  it('an unfinished download is back after the reload and resumes from its .part, at its catalog path, when STA starts', async () => {
     const state = new MemoryState();
-    const { infoHash, sha, file } = await seeded('reload-dataset.bin');
+    const { infoHash, sha, file } = await seeded('reload-dataset.bin', 'reload/data');
     const before = openWindow(state);
     const t = await downloadPart(before, infoHash);
     const verified = t.progress.verifiedBytes;
@@ -127,7 +133,7 @@ describe('Transfers survive a window reload', function () {
     const next = openWindow(state);
     assert.strictEqual(next.transfers.get(infoHash), undefined, 'a finished download is not restored');
     await next.start();
-    await waitFor('the download in Shared', () => next.shares.entries().some((e) => e.relPath === 'reload-dataset.bin'));
+    await waitFor('the download in Shared', () => next.shares.entries().some((e) => e.relPath === 'reload/data/reload-dataset.bin'));
     await closeWindow(next);
   });
 

@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
 import { freePort } from '../helpers/freePort';
-import { answerFirstStart, setUser } from './support';
+import { answerFirstStart, setUser, sharedPaths, treeFiles } from './support';
 
 const EXTENSION_ID = 'sta-founders.sta';
 
@@ -85,8 +85,8 @@ describe('sharing a file between a headless peer and the editor', function () {
     assert.ok(api.service.listenPort! > 0);
     const url = vscode.workspace.getConfiguration('sta').get<string>('trackerUrl')!;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/announce$/);
-    await waitFor('notes.md in Shared', () => api.shared.getChildren().some((i) => i.label === 'notes.md'));
-    const shared = api.shared.getChildren().map((i) => i.label);
+    await waitFor('notes.md in Shared', () => sharedPaths(api).includes('notes.md'));
+    const shared = sharedPaths(api);
     assert.deepStrictEqual(shared, ['notes.md'], 'secrets, settings and empty files are never shared');
     await waitFor('the status bar to say running', () => /\$\(radio-tower\) STA$/.test(api.statusBar.item.text), 5000);
   });
@@ -104,11 +104,10 @@ describe('sharing a file between a headless peer and the editor', function () {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await vscode.commands.executeCommand('sta.update');
-    const item = await waitFor('the file in Tracker Files', () => {
-      const items = api.trackerFiles.getChildren() as any[];
-      return items.find((i) => i.label === 'recording-2026.bin');
-    });
-    assert.match(String(item.description), /24\.0 MiB · 1 seeding/);
+    const item = await waitFor('the file in Tracker Files', () => treeFiles<any>(api.trackerFiles).find((r) => r.path === 'recording-2026.bin')?.item);
+    assert.match(String(item.description), /24\.0 MiB · 1 seeding, 0 downloading · not in workspace$/);
+    assert.strictEqual(item.iconPath.id, 'cloud');
+    assert.match(item.accessibilityInformation.label, /^recording-2026\.bin, 24\.0 MiB, not in workspace/);
 
     const texts = new Set<string>();
     const sample = setInterval(() => texts.add(api.statusBar.item.text), 50);
@@ -126,14 +125,19 @@ describe('sharing a file between a headless peer and the editor', function () {
     }
     assert.ok([...texts].some((t) => /\$\(cloud-download\) \d+% .*\/s · 1 peer/.test(t)), `status bar never showed progress: ${[...texts].join(' | ')}`);
     // what it now seeds is listed in Shared, exactly
-    await waitFor('the download in Shared', () => api.shared.getChildren().some((i) => i.label === 'recording-2026.bin'), 5000);
-    assert.deepStrictEqual(api.shared.getChildren().map((i) => i.label), ['notes.md', 'recording-2026.bin']);
+    await waitFor('the download in Shared', () => sharedPaths(api).includes('recording-2026.bin'), 5000);
+    assert.deepStrictEqual(sharedPaths(api), ['notes.md', 'recording-2026.bin']);
     // the Transfers view shows it finished and seeding; Tracker Files marks it as in the workspace
     const row = api.transfers.getChildren().find((i) => i.label === 'recording-2026.bin')!;
     assert.match(String(row.description), /100% · seeding/);
     await vscode.commands.executeCommand('sta.update');
-    const marked = (i: any) => i.label === 'recording-2026.bin' && /in workspace/.test(String(i.description));
-    await waitFor('the in-workspace mark', () => (api.trackerFiles.getChildren() as any[]).some(marked));
+    const marked = await waitFor('the in-workspace mark', () => {
+      const row = treeFiles<any>(api.trackerFiles).find((r) => r.path === 'recording-2026.bin')?.item;
+      return /· ✓ in workspace$/.test(String(row?.description)) && row;
+    });
+    assert.strictEqual(marked.iconPath.id, 'pass-filled');
+    assert.match(marked.accessibilityInformation.label, /in workspace, same content/);
+    assert.strictEqual(marked.contextValue, 'remoteFile:local');
   });
 
   it('STA: Stop closes the peer port and the catalog polling', async () => {

@@ -58,6 +58,34 @@ export function httpGet(url: string): Promise<{ status: number; body: Buffer }> 
   });
 }
 
+/** A row of a tree view and the path its labels spell from the top (what a user reads expanding the folders). */
+export interface TreeRow<T> {
+  path: string;
+  item: T;
+}
+
+/** Every file row of a tree view (folders expanded, depth first), as Tracker Files and Shared show them (their getChildren is synchronous). */
+export function treeFiles<T extends vscode.TreeItem>(tree: vscode.TreeDataProvider<T>): TreeRow<T>[] {
+  const out: TreeRow<T>[] = [];
+  const walk = (parent: T | undefined, prefix: string, depth: number) => {
+    if (depth > 64) throw new Error(`tree deeper than 64 at ${prefix}`);
+    const children = tree.getChildren(parent);
+    if (children && !Array.isArray(children)) throw new Error('getChildren returned a promise; the views answer at once');
+    for (const item of children ?? []) {
+      const label = typeof item.label === 'object' ? item.label.label : String(item.label);
+      if (item.collapsibleState === vscode.TreeItemCollapsibleState.None || item.collapsibleState === undefined) out.push({ path: prefix + label, item });
+      else walk(item, `${prefix}${label}/`, depth + 1);
+    }
+  };
+  walk(undefined, '', 0);
+  return out;
+}
+
+/** The paths of the Shared view's files, as its rows spell them. */
+export function sharedPaths(api: StaApi): string[] {
+  return treeFiles(api.shared).map((r) => r.path);
+}
+
 /** The catalog's paths at a (keyed or not) announce URL. */
 export async function catalogPaths(announce: string): Promise<string[]> {
   const r = await httpGet(announce.replace(/\/announce$/, '/catalog'));

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, httpGet, setUser, sleep, staApi, startTracker, type TrackerChild, waitFor, useTracker } from './support';
+import { answerFirstStart, httpGet, setUser, sharedPaths, sleep, staApi, startTracker, type TrackerChild, waitFor, useTracker } from './support';
 
 /** Created/changed → Shared and catalog; the issue asks for ~2 s after the file settles. */
 const WITHIN_MS = 3000;
@@ -28,7 +28,7 @@ describe('the workspace is watched while STA runs', function () {
     assert.strictEqual(r.status, 200);
     return JSON.parse(r.body.toString()).files;
   };
-  const shared = () => api.shared.getChildren().map((i) => String(i.label));
+  const shared = () => sharedPaths(api);
   const sharedHash = (rel: string) => api.service.shares.entries().find((e) => e.relPath === rel)?.meta.infoHashHex;
 
   before(async () => {

@@ -131,6 +131,38 @@ describe('sta share: a living folder', function () {
     }, 10_000, 100);
   });
 
+  it('1,000 files in 10 folders: all listed, a handful of descriptors held; a folder moved in is shared, one deleted is withdrawn', async () => {
+    for (let d = 0; d < 10; d++) {
+      await fsp.mkdir(join(root, `d${d}`));
+      for (let i = 0; i < 100; i++) await fsp.writeFile(join(root, `d${d}`, `f${i}.txt`), `folder ${d} file ${i}`);
+    }
+    await fsp.mkdir(join(root, 'node_modules'));
+    const p = await share(root);
+    await p.waitEvent((e) => e.type === 'watching', 'watching the folder');
+    await waitFor('1,000 files listed', async () => (await catalog()).length === 1000, 30_000, 200);
+    // a descriptor per seeded file (or a watch per file) would be a thousand
+    const fds = (await fsp.readdir(`/proc/${p.child.pid}/fd`)).length;
+    assert.ok(fds < 100, `${fds} descriptors held`);
+
+    const outside = join(tmp.dir, 'incoming');
+    await fsp.mkdir(join(outside, 'deep'), { recursive: true });
+    for (const rel of ['x.txt', 'deep/y.txt']) await fsp.writeFile(join(outside, rel), rel);
+    let t = Date.now();
+    await fsp.rename(outside, join(root, 'incoming'));
+    await fsp.writeFile(join(root, 'node_modules', 'dep.js'), 'module.exports = 1');
+    await catalogWithin('the folder moved in listed', t, (f) => ['incoming/x.txt', 'incoming/deep/y.txt'].every((r) => f.some((x) => x.path === r)));
+    t = Date.now();
+    await fsp.writeFile(join(root, 'incoming', 'deep', 'z.txt'), 'written in a folder that arrived later');
+    await catalogWithin('a file in the moved-in folder listed', t, (f) => f.some((x) => x.path === 'incoming/deep/z.txt'));
+
+    t = Date.now();
+    await fsp.rm(join(root, 'd3'), { recursive: true });
+    await catalogWithin('d3 withdrawn', t, (f) => !f.some((x) => x.path.startsWith('d3/')));
+    const paths = (await catalog()).map((x) => x.path);
+    assert.equal(paths.length, 903);
+    assert.ok(!paths.some((x) => x.startsWith('node_modules/')), 'an excluded folder is never shared');
+  });
+
   it('--no-watch: a file changed under a running share is never served from its old hashes, and is republished', async () => {
     const file = join(root, 'data.bin');
     await writeRandomFile(file, 4 * 1024 * 1024);

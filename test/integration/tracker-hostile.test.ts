@@ -85,7 +85,7 @@ function tableCases(): Case[] {
   for (const nw of ['-1', 'abc', '1.5', '', '1e9', '9999999', '0x10', '18446744073709551616']) {
     ann(`numwant "${nw}"`, set(b, 'numwant', encodeURIComponent(nw)));
   }
-  for (const k of ['uploaded', 'downloaded', 'left']) for (const v of ['-5', 'abc', '', '99999999999999999']) ann(`${k} "${v}"`, set(b, k, v));
+  for (const k of ['uploaded', 'downloaded', 'left']) for (const v of ['-5', 'abc', '', '999999999999999999999', '1e3']) ann(`${k} "${v}"`, set(b, k, v));
   for (const k of ['info_hash', 'peer_id', 'port', 'event', 'numwant', 'left', 'compact']) {
     const v = b.find(([kk]) => kk === k)?.[1] ?? (k === 'event' ? 'started' : '5');
     ann(`repeated ${k}`, [...b, [k, v], [k, v]]);

@@ -27,7 +27,8 @@ export type DownloaderEvents = {
 
 export interface DownloaderOptions {
   meta: PieceGeometry;
-  store: Pick<PieceStore, 'have' | 'complete' | 'pendingBytes' | 'putPiece'>;
+  /** `need`, when there is one, is what the picker skips: pieces had, or wanted by no selected file (a selective download) */
+  store: Pick<PieceStore, 'have' | 'complete' | 'pendingBytes' | 'putPiece'> & Partial<Pick<PieceStore, 'need'>>;
   /** most bytes of pieces held in memory (being assembled, verified or written) */
   maxBufferedBytes: number;
   /** the session's state: requests go out only while 'downloading' */
@@ -66,7 +67,7 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
     super();
     const { meta, store } = opts;
     this.buffers = new PieceBuffers(meta.pieceLength, opts.maxBufferedBytes / meta.pieceLength);
-    this.picker = new PiecePicker(meta, store.have, (size) => this.buffers.take(size));
+    this.picker = new PiecePicker(meta, store.need ?? store.have, (size) => this.buffers.take(size));
   }
 
   /** bytes each peer gave us, by peer id (hex), kept after it leaves */
@@ -100,7 +101,7 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
     });
     conn.on('have', (i) => {
       this.picker.peerHave(i);
-      const missing = !this.opts.store.have.has(i);
+      const missing = !(this.opts.store.need ?? this.opts.store.have).has(i);
       if (missing) p.starvedAt = -1;
       if (!conn.amInterested && missing) this.updateInterest(p);
       else this.fill(p);

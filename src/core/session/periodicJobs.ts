@@ -1,5 +1,6 @@
 // A session's chores, each named with its own period, all run from one timer: a workspace may
-// seed thousands of files, and a timer per chore per torrent would multiply the wake-ups.
+// seed thousands of files, and a timer per chore per torrent would multiply the wake-ups. The
+// timer runs only while started: an idle seed stops it (see TorrentSession).
 
 export interface PeriodicJob {
   /** a multiple of the scheduler's tick */
@@ -17,6 +18,10 @@ export class PeriodicJobs {
       if (job.everyMs % tickMs !== 0) throw new RangeError(`job ${name} every ${job.everyMs} ms is not a multiple of the ${tickMs} ms tick`);
     }
     this.list = Object.values(jobs);
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
   }
 
   start(): void {

@@ -2,6 +2,7 @@
 import type { Logger } from '../log';
 import type { Metainfo } from '../metainfo';
 import type { PieceStore } from '../storage/pieceStore';
+import type { SeedAnnouncer } from '../trackerClient/seedAnnouncer';
 import type { PieceCacheBudget } from './pieceCacheBudget';
 import type { Throttle } from './throttle';
 
@@ -23,6 +24,8 @@ export interface SessionProgress {
   state: SessionState;
   length: number;
   verifiedBytes: number;
+  /** verified bytes an update took from the older local copy rather than from peers */
+  reusedBytes: number;
   pieces: number;
   piecesTotal: number;
   downloaded: number;
@@ -84,6 +87,8 @@ export interface SessionOptions {
   pieceCacheBudget?: PieceCacheBudget;
   /** connections the engine may still open for all its torrents together; dials stop at 0 */
   connectionRoom?: () => number;
+  /** the engine's seeds batch: a complete torrent is announced in it to trackers that take batches */
+  seedAnnouncer?: SeedAnnouncer;
 }
 
 /** "-ST0100-…" → "ST 0100"; other styles as printable text. */

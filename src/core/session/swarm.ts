@@ -3,6 +3,7 @@
 // and choker, bans for bad pieces, and the chores that go over every peer.
 import { TypedEmitter } from '../events';
 import type { Logger } from '../log';
+import { infoDictOf } from '../magnet/infoDict';
 import type { Metainfo } from '../metainfo';
 import type { PieceStore } from '../storage/pieceStore';
 import type { PeerAddress } from '../trackerClient/peers';
@@ -22,7 +23,7 @@ export type SwarmEvents = {
 };
 
 export interface SwarmOptions {
-  meta: Pick<Metainfo, 'infoHash' | 'pieceCount'>;
+  meta: Pick<Metainfo, 'infoHash' | 'pieceCount'> & Partial<Pick<Metainfo, 'torrent'>>;
   store: Pick<PieceStore, 'have' | 'complete'>;
   peerId: Buffer;
   /** binds outgoing sockets to this address */
@@ -76,6 +77,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return this.peers.size + this.dialer.dialing;
   }
 
+  /** no peer connected, none being dialled, none left to dial: nothing for the session's chores to do */
+  get quiet(): boolean {
+    return this.peers.size === 0 && this.dialer.dialing === 0 && this.dialer.known === 0;
+  }
+
   dialMore(): void {
     // most seeded files have nobody to dial: skip them before asking the engine (a sum over every torrent)
     if (!this.o.active() || this.dialer.known === 0) return;
@@ -101,6 +107,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     conn.on('notInterested', () => this.rechoke(false));
     conn.once('close', (reason) => this.detach(conn, reason));
     conn.sendBitfield(this.o.store.have);
+    conn.extensions.offerMetadata(() => infoDictOf(this.o.meta)); // BEP 9: magnet peers fetch the info dict from us
     this.emit('peerAdded', conn.address);
     this.o.log.debug(`peer ${conn.address} connected (${clientName(conn.peerId)})`);
     this.rechoke(false);

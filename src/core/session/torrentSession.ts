@@ -1,6 +1,8 @@
 // One torrent as seen from this peer: its lifecycle (start, finish, stop) and the wiring of its
 // parts, which decide: the swarm whom to keep (and, through its dialer, choker and strikes, whom
-// to call, serve and ban), the downloader what to ask for, the uploader what to send.
+// to call, serve and ban), the downloader what to ask for, the uploader what to send. A workspace
+// seeds thousands of files nobody asks for: a seed makes its parts when its first peer comes
+// (about 10 KiB each), and runs its chores' timer only while it has peers.
 import { TypedEmitter } from '../events';
 import { Logger, silentLogger } from '../log';
 import type { Metainfo } from '../metainfo';
@@ -10,12 +12,22 @@ import type { PeerAddress } from '../trackerClient/peers';
 import type { ReadyConnection } from '../wire/peerConnection';
 import { Downloader } from './downloader';
 import { PeriodicJobs } from './periodicJobs';
-import { SessionReport } from './sessionReport';
+import { type ReportParts, SessionReport } from './sessionReport';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './sessionTypes';
 import type { PeerStats, SessionEvents, SessionOptions, SessionProgress, SessionState } from './sessionTypes';
 import { Swarm } from './swarm';
 import { TrackerLink } from './trackerLink';
 import { Uploader } from './uploader';
+
+interface Parts {
+  swarm: Swarm;
+  downloader: Downloader;
+  uploader: Uploader;
+  /** the chores, on one timer that runs only while there are peers (or a download) */
+  jobs: PeriodicJobs;
+}
+
+const NONE: ReadonlyMap<string, number> = new Map();
 
 export class TorrentSession extends TypedEmitter<SessionEvents> {
   readonly meta: Metainfo;
@@ -23,18 +35,12 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
   private _state: SessionState = 'checking';
   private readonly opts: SessionOptions;
   private readonly log: Logger;
-  private readonly swarm: Swarm;
-  private readonly downloader: Downloader;
-  private readonly uploader: Uploader;
+  /** the swarm and what moves bytes: made on first need (see `parts`) */
+  private built: Parts | undefined;
   private readonly report: SessionReport;
-  private readonly jobs = new PeriodicJobs(500, {
-    snubCheck: { everyMs: 500, run: () => this.downloader.cancelStale() },
-    interest: { everyMs: 1000, run: () => this.swarm.updateInterest() },
-    rechoke: { everyMs: 10_000, run: () => this.swarm.rechoke(true) },
-    dial: { everyMs: 2000, run: () => this.swarm.dialMore() },
-    progress: { everyMs: 500, run: () => this.reportProgress() },
-  });
   private trackers?: TrackerLink;
+  /** the last progress round had nothing new to say (an idle seed stays quiet) */
+  private reportQuiet = false;
 
   constructor(opts: SessionOptions) {
     super();
@@ -43,11 +49,23 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.meta = meta;
     this.store = store;
     this.log = opts.logger ?? silentLogger;
-    const state = () => this.state;
-    this.uploader = new Uploader(meta, store, opts.uploadThrottle, (m) => this.emit('warning', m), opts.pieceCacheBudget);
-    this.downloader = new Downloader({ meta, store, maxBufferedBytes: opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, state });
-    const { uploader, downloader } = this;
-    this.swarm = new Swarm({
+    const parts = (): ReportParts | undefined => this.built && { peers: this.built.swarm.connections, ...this.built };
+    this.report = new SessionReport({ meta, store, state: () => this.state, parts });
+    store.whenStale((reason) => this.staleFile(reason));
+    store.whenWarned((message) => this.emit('warning', message));
+  }
+
+  /** The swarm, downloader and uploader, made now if this is their first use (a download, a peer, peers to dial). */
+  private get parts(): Parts {
+    return (this.built ??= this.build());
+  }
+
+  private build(): Parts {
+    const { meta, store, opts } = this;
+    const uploader = new Uploader(meta, store, opts.uploadThrottle, (m) => this.emit('warning', m), opts.pieceCacheBudget);
+    const maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const downloader = new Downloader({ meta, store, maxBufferedBytes, state: () => this.state });
+    const swarm = new Swarm({
       meta, store, downloader, uploader,
       peerId: opts.peerId,
       localAddress: opts.localAddress,
@@ -57,14 +75,24 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       active: () => this.active,
       room: opts.connectionRoom,
     });
-    this.report = new SessionReport({ meta, store, state, peers: this.swarm.connections, downloader, uploader });
-    this.downloader.on('badPiece', (index, contributors) => this.swarm.badPiece(index, contributors));
-    this.downloader.on('complete', () => void this.finish());
-    this.downloader.on('failed', (reason) => this.fail(reason));
-    store.whenStale((reason) => this.staleFile(reason));
-    this.swarm.on('peerAdded', (address) => this.emit('peerAdded', address));
-    this.swarm.on('peerRemoved', (address, reason) => this.emit('peerRemoved', address, reason));
-    this.swarm.on('peerBanned', (address, reason) => this.emit('peerBanned', address, reason));
+    downloader.on('badPiece', (index, contributors) => swarm.badPiece(index, contributors));
+    downloader.on('complete', () => void this.finish());
+    downloader.on('failed', (reason) => this.fail(reason));
+    const jobs = new PeriodicJobs(500, {
+      snubCheck: { everyMs: 500, run: () => downloader.cancelStale() },
+      interest: { everyMs: 1000, run: () => swarm.updateInterest() },
+      rechoke: { everyMs: 10_000, run: () => swarm.rechoke(true) },
+      dial: { everyMs: 2000, run: () => swarm.dialMore() },
+      progress: { everyMs: 500, run: () => this.reportProgress() },
+      rest: { everyMs: 1000, run: () => this.restIfIdle() },
+    });
+    swarm.on('peerAdded', (address) => {
+      jobs.start(); // a seed at rest wakes for its first peer
+      this.emit('peerAdded', address);
+    });
+    swarm.on('peerRemoved', (address, reason) => this.emit('peerRemoved', address, reason));
+    swarm.on('peerBanned', (address, reason) => this.emit('peerBanned', address, reason));
+    return { swarm, downloader, uploader, jobs };
   }
 
   get state(): SessionState {
@@ -81,12 +109,12 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
 
   /** bytes each peer gave us, by peer id (hex), kept after it leaves */
   get contributions(): ReadonlyMap<string, number> {
-    return this.downloader.contributions;
+    return this.built?.downloader.contributions ?? NONE;
   }
 
   /** connected peers and dials in flight */
   get connectionCount(): number {
-    return this.swarm.connectionCount;
+    return this.built?.swarm.connectionCount ?? 0;
   }
 
   private get active(): boolean {
@@ -101,23 +129,26 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     if (tiers.length > 0) {
       this.trackers = new TrackerLink({
         meta, tiers, peerId: opts.peerId, port: opts.port, catalogPath: opts.catalogPath, log: this.log,
-        stats: () => ({ uploaded: this.uploader.uploaded, downloaded: this.downloader.downloaded, left: bytesLeft(meta, store.have) }),
+        stats: () => ({ uploaded: this.built?.uploader.uploaded ?? 0, downloaded: this.built?.downloader.downloaded ?? 0, left: bytesLeft(meta, store.have) }),
         complete: () => this.complete,
         peers: (peers) => this.addCandidates(peers),
         warn: (message) => this.emit('warning', message),
         published: (url) => this.emit('published', url),
+        seeds: opts.seedAnnouncer,
       });
     }
-    this.jobs.start();
+    // a complete torrent with nobody to serve needs no parts and no timer: a workspace seeds thousands of them
+    if (this.complete) return;
+    this.parts.jobs.start();
   }
 
   /** Announces `stopped`, closes every connection; the store keeps what was verified. */
   async stop(state: 'paused' | 'stopped' = 'stopped'): Promise<void> {
-    this.jobs.stop();
+    this.built?.jobs.stop();
     const trackers = this.trackers;
     this.trackers = undefined;
-    this.swarm.stop(state === 'paused' ? 'paused' : 'session stopped');
-    this.uploader.clear();
+    this.built?.swarm.stop(state === 'paused' ? 'paused' : 'session stopped');
+    this.built?.uploader.clear();
     await trackers?.stop();
     if (state === 'stopped') await this.store.close();
     this.setState(state);
@@ -125,12 +156,20 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
 
   /** Peer addresses from a tracker (or a test): dialled as room allows. */
   addCandidates(peers: PeerAddress[]): void {
-    this.swarm.addCandidates(peers);
+    // (stopped or paused: nobody is dialled, and the dialer forgets its addresses anyway)
+    if (peers.length === 0 || !this.active) return;
+    const { swarm, jobs } = this.parts;
+    swarm.addCandidates(peers);
+    if (!swarm.quiet) jobs.start();
   }
 
   /** Takes a handshaken connection accepted by the engine's listener; false when refused (it is then closed). */
   attach(conn: ReadyConnection): boolean {
-    return this.swarm.attach(conn);
+    if (!this.active) {
+      conn.close('torrent is not active');
+      return false;
+    }
+    return this.parts.swarm.attach(conn);
   }
 
   progress(): SessionProgress {
@@ -148,7 +187,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       this.log.info(`${this.meta.name}: complete and verified at ${path}`);
       this.emit('done', path);
       this.trackers?.completed();
-      this.swarm.seeding();
+      this.built?.swarm.seeding();
     } catch (e) {
       this.fail(`could not finish ${this.meta.name}: ${(e as Error).message}`);
     }
@@ -173,8 +212,20 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     this.emit('progress', this.progress());
   }
 
+  /** A seed with no peer and none to dial stops its timer once its last progress (rates back to 0) is out. */
+  private restIfIdle(): void {
+    if (this.state !== 'seeding' || (this.built && !this.built.swarm.quiet) || !this.reportQuiet) return;
+    this.built?.jobs.stop();
+  }
+
+  /** whether the timer runs: false for a seed at rest */
+  get busy(): boolean {
+    return this.built?.jobs.running ?? false;
+  }
+
   private reportProgress(): void {
     const p = this.report.due();
+    this.reportQuiet = p === undefined;
     if (p) this.emit('progress', p);
   }
 }

@@ -1,10 +1,17 @@
 // One torrent's link to its trackers while it runs: announced with our totals, the peers they
-// name handed on, and the .torrent published to an STA catalog that does not list it yet.
+// name handed on, and the .torrent published to an STA catalog that does not list it yet. A
+// complete torrent goes into the engine's seeds batch (SeedAnnouncer: one request per tracker
+// per interval for all of them) wherever a tracker takes batches; a download, a standard
+// tracker or a tier of several trackers keeps an Announcer of its own. A download that
+// completes moves into the batch; a tracker that turns out not to take batches hands it back.
 import type { Logger } from '../log';
 import type { Metainfo } from '../metainfo';
+import { announce } from '../trackerClient/announce';
 import { Announcer, AnnounceStats } from '../trackerClient/announcer';
 import { publishTorrent } from '../trackerClient/catalogClient';
 import type { PeerAddress } from '../trackerClient/peers';
+import type { SeedAnnouncer, SeedHandle } from '../trackerClient/seedAnnouncer';
+import { announceUrlOf } from '../trackerClient/urls';
 
 export interface TrackerLinkOptions {
   meta: Metainfo;
@@ -22,28 +29,113 @@ export interface TrackerLinkOptions {
   peers: (peers: PeerAddress[]) => void;
   warn: (message: string) => void;
   published: (tracker: string) => void;
+  /** the engine's seeds batch; without one every tier has its own announcer */
+  seeds?: SeedAnnouncer;
 }
 
-/** Announces `started` at once; one link per run of the torrent. */
+/** Announces `started` at once (in the batch within about a second); one link per run of the torrent. */
 export class TrackerLink {
-  private readonly announcer: Announcer;
+  /** the tiers announced on their own */
+  private readonly announcers = new Map<string[], Announcer>();
+  /** the tiers the seeds batch announces, by the URL it knows them by */
+  private readonly batched = new Map<string, string[]>();
+  private readonly seed: SeedHandle;
+  /** tiers moving from their announcer into the batch */
+  private moving: Promise<void> = Promise.resolve();
+  private stopped = false;
+  /** trackers asked for this torrent's peers right now (one request at a time each) */
+  private readonly asking = new Set<string>();
 
   constructor(private readonly o: TrackerLinkOptions) {
-    this.announcer = new Announcer({ tiers: o.tiers, infoHash: o.meta.infoHash, peerId: o.peerId, port: o.port, stats: o.stats });
-    this.announcer.on('peers', (peers) => o.peers(peers));
-    this.announcer.on('error', (msg, url) => o.warn(`tracker ${url}: ${msg}`));
-    this.announcer.on('unknownToCatalog', (url) => this.publish(url));
-    this.announcer.start();
+    const { meta } = o;
+    this.seed = {
+      infoHash: meta.infoHash,
+      infoHashHex: meta.infoHashHex,
+      torrent: meta.torrent,
+      name: meta.name,
+      catalogPath: o.catalogPath,
+      fallback: (url) => this.fallback(url),
+      published: (url) => o.published(url),
+      wanted: (url) => void this.askForPeers(url),
+    };
+    const complete = o.complete();
+    for (const tier of o.tiers) if (!(complete && this.toBatch(tier, 'started'))) this.announce(tier, 'started');
   }
 
   /** We have every piece: trackers hear `completed` now rather than at the next interval. */
   completed(): void {
-    this.announcer.now('completed');
+    for (const [tier, announcer] of [...this.announcers]) {
+      if (!this.batchable(tier)) {
+        announcer.now('completed');
+        continue;
+      }
+      this.announcers.delete(tier);
+      // its announce in flight (left > 0) must not land after the batch's `completed`
+      this.moving = this.moving
+        .then(() => announcer.halt())
+        .then(() => {
+          if (!this.toBatch(tier, 'completed')) this.announce(tier, 'completed');
+        });
+    }
   }
 
-  /** Announces `stopped`. */
-  stop(): Promise<void> {
-    return this.announcer.stop();
+  /** Announces `stopped` (the batch's within about a second). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.moving;
+    for (const url of this.batched.keys()) this.o.seeds?.remove(url, this.seed);
+    this.batched.clear();
+    const announcers = [...this.announcers.values()];
+    this.announcers.clear();
+    await Promise.all(announcers.map((a) => a.stop()));
+  }
+
+  /** One URL alone in its tier, at a tracker not known to refuse batches. */
+  private batchable(tier: string[]): boolean {
+    return this.o.seeds !== undefined && tier.length === 1 && this.o.seeds.supports(tier[0]) !== false;
+  }
+
+  /** Hands `tier` to the seeds batch; false when it cannot take it. */
+  private toBatch(tier: string[], event: 'started' | 'completed'): boolean {
+    if (!this.batchable(tier) || !this.o.seeds!.add(tier[0], this.seed, event)) return false;
+    this.batched.set(announceUrlOf(tier[0]), tier);
+    return true;
+  }
+
+  /** The tracker at `url` does not take batches (or its catalog will not list us): the tier gets its own announcer. */
+  private fallback(url: string): void {
+    const tier = this.batched.get(url);
+    if (!tier) return;
+    this.batched.delete(url);
+    if (!this.stopped) this.announce(tier, 'started');
+  }
+
+  private announce(tier: string[], event: 'started' | 'completed'): void {
+    const o = this.o;
+    const announcer = new Announcer({ tiers: [tier], infoHash: o.meta.infoHash, peerId: o.peerId, port: o.port, stats: o.stats });
+    announcer.on('peers', (peers) => o.peers(peers));
+    announcer.on('error', (msg, url) => o.warn(`tracker ${url}: ${msg}`));
+    announcer.on('unknownToCatalog', (url) => this.publish(url));
+    this.announcers.set(tier, announcer);
+    announcer.start(event);
+  }
+
+  /**
+   * The batch says the torrent has leechers at `url`: one announce of our own brings their
+   * addresses, and we dial them (a client that never dials what a tracker names still gets served).
+   */
+  private async askForPeers(url: string): Promise<void> {
+    if (this.stopped || this.asking.has(url)) return;
+    this.asking.add(url);
+    const o = this.o;
+    try {
+      const r = await announce(url, { infoHash: o.meta.infoHash, peerId: o.peerId, port: o.port, ...o.stats() });
+      if (!this.stopped && r.peers.length > 0) o.peers(r.peers);
+    } catch {
+      // the batch keeps the torrent announced; the next one asks again
+    } finally {
+      this.asking.delete(url);
+    }
   }
 
   private async publish(url: string): Promise<void> {

@@ -1,6 +1,8 @@
 // A complete file served in place (a workspace file, a finished download) can change under us at any
 // time: its size and mtime as hashed are kept, and every read for a peer is checked against them.
-import type { FileHandle } from 'node:fs/promises';
+// A repository file is opened only while it is read (SeedFile): the first read also notes which
+// file (inode) it is, so one renamed over it later is refused even with the same size and mtime.
+import type { PositionalFile } from './seedFile';
 
 /** What a file looked like when it was hashed. */
 export interface FileState {
@@ -21,19 +23,24 @@ export function sameState(a: FileState, b: FileState): boolean {
 export class FileGuard {
   private reason: string | undefined;
   private readonly listeners: ((reason: string) => void)[] = [];
+  /** the file (inode) first read; undefined until then */
+  private ino: number | undefined;
 
+  /** Guards `handle` as it was when hashed (`hashed`); nothing is read until a peer asks. */
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: Pick<PositionalFile, 'stat'>,
     private readonly hashed: FileState,
     private readonly label: string,
   ) {}
 
   /** Starts guarding from the file as it is now; a StaleFileError if it is no longer what was hashed. */
-  static async open(handle: FileHandle, label: string, hashedAt?: FileState): Promise<FileGuard> {
+  static async open(handle: Pick<PositionalFile, 'stat'>, label: string, hashedAt?: FileState): Promise<FileGuard> {
     const st = await handle.stat();
     const now = { size: st.size, mtimeMs: st.mtimeMs };
     if (hashedAt && !sameState(now, hashedAt)) throw new StaleFileError(`${label} changed after it was hashed`);
-    return new FileGuard(handle, now, label);
+    const guard = new FileGuard(handle, now, label);
+    guard.ino = st.ino;
+    return guard;
   }
 
   get stale(): boolean {
@@ -53,9 +60,19 @@ export class FileGuard {
    */
   async read(read: () => Promise<Buffer>): Promise<Buffer> {
     this.throwIfStale();
-    const buf = await read();
-    const st = await this.handle.stat();
-    if (!sameState({ size: st.size, mtimeMs: st.mtimeMs }, this.hashed)) {
+    let buf: Buffer;
+    let st: { size: number; mtimeMs: number; ino: number };
+    try {
+      buf = await read();
+      st = await this.handle.stat();
+    } catch (e) {
+      // opened on demand: a file deleted or moved away since is as good as changed
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      this.markStale(`${this.label} is gone from disk; no longer served`);
+      throw new StaleFileError(this.reason!);
+    }
+    this.ino ??= st.ino;
+    if (!sameState({ size: st.size, mtimeMs: st.mtimeMs }, this.hashed) || st.ino !== this.ino) {
       this.markStale(`${this.label} changed on disk since it was hashed; no longer served`);
     }
     this.throwIfStale();

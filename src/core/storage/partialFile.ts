@@ -14,13 +14,15 @@ const STA_DIR = '.sta';
 const SAVE_EVERY_MS = 500;
 
 /** The one rule for where a download's own files live: `.sta/<info-hash>.<kind>` inside its folder. */
-const staFile = (dir: string, meta: Metainfo, kind: 'part' | 'resume.json') => path.join(dir, STA_DIR, `${meta.infoHashHex}.${kind}`);
+const staFile = (dir: string, meta: Metainfo, kind: 'part' | 'resume.json' | 'side') => path.join(dir, STA_DIR, `${meta.infoHashHex}.${kind}`);
 
 export class PartialFile {
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
   /** the file has its final name: no resume data from now on */
   private done = false;
+  /** bytes of verified pieces an update copied from the older file (kept in the resume data across restarts) */
+  reusedBytes = 0;
 
   private constructor(
     /** the download folder (a real path) */
@@ -53,8 +55,9 @@ export class PartialFile {
     try {
       const st = await handle.stat();
       const isNew = st.size === 0;
-      let have = isNew ? new Bitfield(meta.pieceCount) : await readResume(staFile(dir, meta, 'resume.json'), meta, st.size, st.mtimeMs);
-      const trusted = !isNew && have !== undefined;
+      const resumed = isNew ? undefined : await readResume(staFile(dir, meta, 'resume.json'), meta, st.size, st.mtimeMs);
+      let have = isNew ? new Bitfield(meta.pieceCount) : resumed?.have;
+      const trusted = resumed?.have !== undefined;
       if (st.size !== meta.length) await handle.truncate(meta.length); // sparse: no blocks until written
       if (!have) {
         log.info(`${partPath}: resume data missing or stale; rechecking the partial file`);
@@ -62,6 +65,7 @@ export class PartialFile {
         log.info(`${partPath}: recheck found ${have.count} of ${meta.pieceCount} pieces`);
       }
       const partial = new PartialFile(dir, meta, handle, have, log);
+      partial.reusedBytes = resumed?.reusedBytes ?? 0;
       if (!trusted) await partial.save(); // so the next open can trust it
       return partial;
     } catch (e) {
@@ -72,6 +76,11 @@ export class PartialFile {
 
   get path(): string {
     return staFile(this.dir, this.meta, 'part');
+  }
+
+  /** a finished selective download's bytes of unselected files inside selected pieces (selection.ts) */
+  get sidePath(): string {
+    return staFile(this.dir, this.meta, 'side');
   }
 
   /** At most one save per SAVE_EVERY_MS while pieces arrive; saveAndStop() saves the rest. */
@@ -113,6 +122,13 @@ export class PartialFile {
     await this.removeStaDir();
   }
 
+  /** A download whose files are all in place already (a crash came between placing them and this cleanup): its leftovers go. */
+  static async removeLeftovers(dir: string, meta: Metainfo): Promise<void> {
+    await fsp.rm(staFile(dir, meta, 'part'), { force: true });
+    await fsp.rm(staFile(dir, meta, 'resume.json'), { force: true });
+    await fsp.rmdir(path.join(dir, STA_DIR)).catch(() => undefined); // only if now empty
+  }
+
   /** Saves are chained so two never race on the temp file. */
   private save(): Promise<void> {
     const run = async () => {
@@ -128,6 +144,7 @@ export class PartialFile {
         size: st.size,
         mtimeMs: st.mtimeMs,
         bitfield: bits.toString('base64'),
+        reusedBytes: this.reusedBytes,
       });
     };
     const p = this.saving.then(run, run);

@@ -1,13 +1,13 @@
 // A torrent's bytes in one open file: a piece is written only once its SHA-1 matches (hashed in the
 // worker, then one positional write), and blocks of the pieces we have are read back by position.
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalFile } from './seedFile';
 import type { Bitfield } from '../bitfield';
 import type { Logger } from '../log';
 import type { Metainfo } from '../metainfo';
 import { pieceHash } from '../pieces';
 import type { Hasher } from './hasher';
 
-export async function readFull(file: FileHandle, buf: Buffer, position: number): Promise<void> {
+export async function readFull(file: Pick<PositionalFile, 'read'>, buf: Buffer, position: number): Promise<void> {
   for (let off = 0; off < buf.length; ) {
     const { bytesRead } = await file.read(buf, off, buf.length - off, position + off);
     if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + off}`);
@@ -15,7 +15,7 @@ export async function readFull(file: FileHandle, buf: Buffer, position: number):
   }
 }
 
-export async function writeFull(file: FileHandle, buf: Buffer, position: number): Promise<void> {
+export async function writeFull(file: Pick<PositionalFile, 'write'>, buf: Buffer, position: number): Promise<void> {
   for (let off = 0; off < buf.length; ) {
     const { bytesWritten } = await file.write(buf, off, buf.length - off, position + off);
     off += bytesWritten;
@@ -31,12 +31,12 @@ export class PieceFile {
 
   /** Sets a piece in `have` once it is on disk, then calls `onWritten`. */
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: PositionalFile,
     private readonly meta: Metainfo,
     private readonly have: Bitfield,
     private readonly hasher: Hasher,
     private readonly log: Logger,
-    private readonly onWritten: () => void,
+    private readonly onWritten: (index: number) => void,
   ) {}
 
   /** Bytes handed to write() that are not yet verified and written. */
@@ -105,7 +105,7 @@ export class PieceFile {
       }
       await writeFull(this.handle, bytes, index * this.meta.pieceLength);
       this.have.set(index);
-      this.onWritten();
+      this.onWritten(index);
       return true;
     } finally {
       this.pending -= size;

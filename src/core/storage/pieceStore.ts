@@ -1,63 +1,43 @@
 // One torrent's data on disk as the session sees it: pieces verified and written, blocks read back,
 // the file given its final name when complete. Built from placement, partialFile and pieceFile.
 import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Bitfield } from '../bitfield';
 import { silentLogger, type Logger } from '../log';
 import type { Metainfo } from '../metainfo';
 import { pieceSize } from '../pieces';
-import { FileGuard, type FileState } from './fileGuard';
+import { FileGuard } from './fileGuard';
+import { FolderFile } from './folderFile';
+import { findFolderPlace, openFolder, placeFolder } from './folderPlacement';
 import { Hasher } from './hasher';
 import { PartialFile } from './partialFile';
 import { PieceFile } from './pieceFile';
-import { findPlace, placeFinal, type OnExisting } from './placement';
-import { checkPieces } from './recheck';
+import { type FileIdentity, type LocalCopy, reuseInto } from './localCopy';
+import { findPlace, placeFinal, relPathOf, replaceFinal } from './placement';
+import type { PositionalFile } from './seedFile';
+import { openSeedFile } from './seedOpening';
+import { type Selection, selectFiles } from './selection';
+import type { PieceStoreOptions, SeedOptions, StoreParts } from './storeOptions';
 
-export interface PieceStoreOptions {
-  dir: string;
-  meta: Metainfo;
-  /** a different file already at the target: throw ExistingFileError (default) or write beside it as "name (1).ext" */
-  onExisting?: OnExisting;
-  hasher?: Hasher;
-  logger?: Logger;
-  onCheckProgress?: (checkedBytes: number, total: number) => void;
-  /** stops the hash check of existing data at once (AbortError): the torrent was stopped or removed */
-  signal?: AbortSignal;
-}
-
-export interface SeedOptions {
-  hasher?: Hasher;
-  logger?: Logger;
-  /** false trusts the file (e.g. just hashed by createTorrent); default true */
-  verify?: boolean;
-  onCheckProgress?: (checkedBytes: number, total: number) => void;
-  /** stops the verification at once (AbortError) */
-  signal?: AbortSignal;
-  /** the file's size and mtime when its metainfo was hashed: a file changed since is refused (StaleFileError) */
-  hashedAt?: FileState;
-}
-
-interface StoreParts {
-  meta: Metainfo;
-  target: string;
-  partial?: PartialFile;
-  handle: FileHandle;
-  have: Bitfield;
-  hasher: Hasher;
-  ownsHasher: boolean;
-  log: Logger;
-}
+export type { PieceStoreOptions, SeedOptions } from './storeOptions';
 
 export class PieceStore {
   readonly have: Bitfield;
+  /** pieces this download needs no more: `have` itself, or for a selective download also every piece of unselected files only */
+  readonly need: Bitfield;
+  private readonly selection: Selection | undefined;
   private readonly meta: Metainfo;
-  private readonly file: PieceFile;
-  private readonly handle: FileHandle;
+  /** the partial file while downloading; a multi-file torrent's own files once it is complete */
+  private file: PieceFile;
+  private handle: PositionalFile;
   /** set once the file is complete at `target`: peers are served only while it is as hashed */
   private guard: FileGuard | undefined;
   private readonly staleListeners: ((reason: string) => void)[] = [];
   private target: string;
+  private readonly relPath: string;
+  private readonly replaces: FileIdentity | undefined;
+  private readonly warnListeners: ((message: string) => void)[] = [];
+  private reusedAtFinish = 0;
   /** the download in progress; undefined once the file is complete at `target` */
   private partial: PartialFile | undefined;
   private readonly hasher: Hasher;
@@ -69,63 +49,99 @@ export class PieceStore {
   private constructor(p: StoreParts) {
     this.meta = p.meta;
     this.target = p.target;
+    this.relPath = p.relPath ?? p.meta.name;
+    this.replaces = p.replaces;
     this.partial = p.partial;
     this.have = p.have;
+    this.selection = p.selection;
+    this.need = p.selection ? new Bitfield(p.have.length, p.have.buffer) : p.have;
+    if (p.selection) for (let i = 0; i < p.have.length; i++) if (!p.selection.pieces.has(i)) this.need.set(i);
     this.hasher = p.hasher;
     this.ownsHasher = p.ownsHasher;
     this.log = p.log;
     this.handle = p.handle;
-    this.file = new PieceFile(p.handle, p.meta, p.have, p.hasher, p.log, () => {
+    this.file = new PieceFile(p.handle, p.meta, p.have, p.hasher, p.log, (i) => {
+      if (this.need !== this.have) this.need.set(i);
       if (!this.closing) this.partial?.scheduleSave();
     });
   }
 
-  /** Downloads (or resumes downloading) `meta` into `opts.dir`. */
+  /**
+   * Downloads (or resumes downloading) `meta` into `opts.dir` at `opts.relPath`. For an update, the
+   * pieces of the older file there that match are copied into the partial file first (`reusedBytes`).
+   */
   static async open(opts: PieceStoreOptions): Promise<PieceStore> {
-    const { meta, signal } = opts;
+    const { meta, signal, onCheckProgress } = opts;
     signal?.throwIfAborted();
     const log = opts.logger ?? silentLogger;
+    const relPath = relPathOf(meta, opts.relPath);
     const dir = await fsp.realpath(opts.dir);
     if (!(await fsp.stat(dir)).isDirectory()) throw new Error(`download folder ${dir} is not a directory`);
     const hasher = opts.hasher ?? new Hasher();
-    const common = { meta, hasher, ownsHasher: !opts.hasher, log };
+    const selection = opts.select?.length ? selectFiles(meta, opts.select) : undefined;
+    const common = { meta, relPath, hasher, ownsHasher: !opts.hasher, log, selection };
+    let update: LocalCopy | undefined;
     try {
-      const place = await findPlace(dir, meta, { onExisting: opts.onExisting, hasher, log, onCheckProgress: opts.onCheckProgress, signal });
-      if (place.existing) {
-        const store = new PieceStore({ ...common, target: place.target, ...place.existing });
-        store.guardWith(await FileGuard.open(place.existing.handle, place.target));
+      const placeOpts = { relPath, onExisting: opts.onExisting, hasher, log, onCheckProgress, signal };
+      if (meta.multiFile) {
+        const folder = await findFolderPlace(dir, relPath, meta, placeOpts);
+        if (folder.existing) return await PieceStore.serving({ ...common, target: folder.target, handle: folder.existing.file, have: folder.existing.have });
+        const partial = await PartialFile.open(dir, meta, hasher, log, onCheckProgress, signal);
+        const store = new PieceStore({ ...common, target: folder.target, partial, handle: partial.handle, have: partial.have });
+        // every piece already here (a crash came just before the files were written out): write them now
+        if (store.complete) await store.finish().catch((e) => store.close().then(() => Promise.reject(e)));
         return store;
       }
-      const partial = await PartialFile.open(dir, meta, hasher, log, opts.onCheckProgress, signal);
-      return new PieceStore({ ...common, target: place.target, partial, handle: partial.handle, have: partial.have });
+      const place = await findPlace(dir, meta, placeOpts);
+      if (place.existing) {
+        return await PieceStore.serving({ ...common, target: place.target, ...place.existing });
+      }
+      update = place.update;
+      const partial = await PartialFile.open(dir, meta, hasher, log, onCheckProgress, signal);
+      const store = new PieceStore({ ...common, target: place.target, replaces: update?.identity, partial, handle: partial.handle, have: partial.have });
+      try {
+        const reuse = { lanes: hasher.size + 1, log, onProgress: onCheckProgress, signal };
+        if (update) await reuseInto(update, meta, partial, (i, buf, recycle) => store.file.write(i, buf, recycle), reuse);
+        await update?.handle.close(); // before the old file may be renamed over (Windows)
+        // every piece already here (all reused, or a crash came just before the final move): put it in place now
+        if (store.have.complete) await store.finish();
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      return store;
     } catch (e) {
       if (!opts.hasher) await hasher.close();
       throw e;
+    } finally {
+      await update?.handle.close();
     }
   }
 
-  /** Serves an existing complete file (a repository share); `verify` hashes it first (default). */
+  /** Bytes of this download taken from an older local copy (an update) rather than from peers. */
+  get reusedBytes(): number {
+    return this.partial?.reusedBytes ?? this.reusedAtFinish;
+  }
+
+  /** `cb` hears what the user should know about the file's placement (e.g. the old file was changed, so the new one went beside it). */
+  whenWarned(cb: (message: string) => void): void {
+    this.warnListeners.push(cb);
+  }
+
+  private warn(message: string): void {
+    if (this.warnListeners.length === 0) this.log.warn(message);
+    this.warnListeners.forEach((cb) => cb(message));
+  }
+
+  /** Serves an existing complete file (a repository share) or folder (multi-file); `verify` hashes it first (default). */
   static async openSeed(filePath: string, meta: Metainfo, opts: SeedOptions = {}): Promise<PieceStore> {
     const target = path.resolve(filePath);
     opts.signal?.throwIfAborted();
-    const handle = await fsp.open(target, 'r');
     const hasher = opts.hasher ?? new Hasher();
     try {
-      const st = await handle.stat();
-      if (!st.isFile()) throw new Error(`${target} is not a regular file`);
-      const guard = await FileGuard.open(handle, target, opts.hashedAt);
-      if (st.size !== meta.length) throw new Error(`${target} is ${st.size} bytes; the torrent ${meta.name} says ${meta.length}`);
-      let have = new Bitfield(meta.pieceCount);
-      if (opts.verify === false) have.setAll();
-      else have = await checkPieces(handle, meta, hasher, opts.onCheckProgress, opts.signal);
-      if (!have.complete) {
-        throw new Error(`${target} does not match the torrent ${meta.name}: ${meta.pieceCount - have.count} of ${meta.pieceCount} pieces differ`);
-      }
-      const store = new PieceStore({ meta, target, handle, have, hasher, ownsHasher: !opts.hasher, log: opts.logger ?? silentLogger });
-      store.guardWith(guard);
-      return store;
+      const { handle, have, guard } = await (meta.multiFile ? openFolder : openSeedFile)(target, meta, { ...opts, hasher });
+      return await PieceStore.serving({ meta, target, handle, have, hasher, ownsHasher: !opts.hasher, log: opts.logger ?? silentLogger }, guard);
     } catch (e) {
-      await handle.close();
       if (!opts.hasher) await hasher.close();
       throw e;
     }
@@ -137,7 +153,7 @@ export class PieceStore {
   }
 
   get complete(): boolean {
-    return this.have.complete;
+    return this.need.complete;
   }
 
   /** Bytes handed to putPiece that are not yet verified and written: the engine's back-pressure signal. */
@@ -187,13 +203,19 @@ export class PieceStore {
 
   /** Moves the complete partial file to its final name (never over another file) and drops resume data. */
   async finish(): Promise<string> {
-    if (!this.have.complete) throw new Error(`${this.meta.name}: cannot finish with ${this.meta.pieceCount - this.have.count} pieces missing`);
+    if (!this.complete) throw new Error(`${this.meta.name}: cannot finish with ${this.meta.pieceCount - this.need.count} pieces missing`);
     const partial = this.partial;
     if (!partial) return this.target;
     if (this.closing) throw new Error(`${this.meta.name}: store is closed`);
     await partial.settle();
-    const final = await placeFinal(partial.path, partial.dir, this.meta.name, this.target);
-    if (final !== this.target) this.log.warn(`${this.target} appeared during the download; saved as ${final}`);
+    if (this.meta.multiFile) return this.finishFolder(partial);
+    const old = this.replaces;
+    const final = old
+      ? await replaceFinal(partial.path, partial.dir, this.relPath, this.target, old)
+      : await placeFinal(partial.path, partial.dir, this.relPath, this.target);
+    const why = old ? 'changed while its update was downloading (or is in use); kept it as it is and' : 'appeared during the download;';
+    if (final !== this.target) this.warn(`${this.target} ${why} saved the new version as ${final}`);
+    this.reusedAtFinish = partial.reusedBytes;
     // The open handle still refers to the same inode, so reads keep working from the final path.
     this.target = final;
     this.partial = undefined;
@@ -203,6 +225,30 @@ export class PieceStore {
     // is in the page cache): flush in the background, for power loss, instead of holding up "done".
     this.flushing = this.file.sync().catch((e: Error) => this.log.warn(`${final}: could not flush to disk: ${e.message}`));
     return final;
+  }
+
+  /** A multi-file torrent's files written out from the partial file (then deleted); pieces are read from the files from now on. */
+  private async finishFolder(partial: PartialFile): Promise<string> {
+    const sel = this.selection && { ...this.selection, sidePath: partial.sidePath };
+    const final = await placeFolder(partial.handle, partial.dir, this.relPath, this.meta, this.target, sel);
+    if (final !== this.target) this.warn(`${this.target} appeared during the download; saved the files in ${final}`);
+    const [folder, part] = [new FolderFile(final, this.meta.files, undefined, sel), this.file];
+    await folder.noteAll(); // the files as written: one changed later is never served
+    this.file = new PieceFile(folder, this.meta, this.have, this.hasher, this.log, () => {});
+    [this.handle, this.target, this.partial] = [folder, final, undefined];
+    this.reusedAtFinish = partial.reusedBytes;
+    await part.close();
+    await partial.remove();
+    this.guardWith(await FileGuard.open(folder, final));
+    this.flushing = folder.datasync().catch((e: Error) => this.log.warn(`${final}: could not flush to disk: ${e.message}`)); // as for one file
+    return final;
+  }
+
+  /** A store of complete data, guarded from now on (by `guard` when the caller has one already). */
+  private static async serving(parts: StoreParts, guard?: FileGuard): Promise<PieceStore> {
+    const store = new PieceStore(parts);
+    store.guardWith(guard ?? (await FileGuard.open(parts.handle, parts.target)));
+    return store;
   }
 
   /** Waits for writes in flight, saves resume data and closes the file. Safe to call twice. */

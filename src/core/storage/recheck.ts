@@ -1,12 +1,12 @@
 // The piece-by-piece hash check used on open (resume recheck, an existing file at the target,
 // a seed): memory bounded by a few pieces, not the file size.
-import type { FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Bitfield } from '../bitfield';
 import type { Metainfo } from '../metainfo';
 import { pieceHash, pieceSize } from '../pieces';
 import type { Hasher } from './hasher';
 import { readFull } from './pieceFile';
+import type { PositionalFile } from './seedFile';
 
 const ZERO = Buffer.alloc(64 * 1024);
 function isAllZero(buf: Buffer): boolean {
@@ -24,7 +24,7 @@ function isAllZero(buf: Buffer): boolean {
  * `signal` stops it before the next piece (a piece takes milliseconds) with an AbortError.
  */
 export async function checkPieces(
-  file: FileHandle,
+  file: Pick<PositionalFile, 'read'>,
   meta: Metainfo,
   hasher: Hasher,
   onProgress?: (checked: number, total: number) => void,

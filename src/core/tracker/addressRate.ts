@@ -21,6 +21,22 @@ export class AddressRate {
   /** Takes one announce's token for `address`; false when it has none left. */
   take(address: string, now: number): boolean {
     if (this.perSecond <= 0) return true;
+    const b = this.refilled(address, now);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** Takes up to `n` tokens for `address` (the new entries of a seeds announce); how many it got. */
+  takeUpTo(address: string, now: number, n: number): number {
+    if (this.perSecond <= 0) return n;
+    const b = this.refilled(address, now);
+    const got = Math.max(0, Math.min(n, Math.floor(b.tokens)));
+    b.tokens -= got;
+    return got;
+  }
+
+  private refilled(address: string, now: number): Bucket {
     let b = this.buckets.get(address);
     if (b === undefined) {
       if (this.buckets.size >= this.maxAddresses) this.prune(now);
@@ -30,9 +46,7 @@ export class AddressRate {
       b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perSecond) / 1000);
       b.at = now;
     }
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return b;
   }
 
   /** Forgets addresses whose bucket has refilled; if none has, the longest-known half. */

@@ -8,7 +8,7 @@ import { Catalog } from './catalog';
 import { unmapped } from './compactAddress';
 import { compactAnnounceBody } from './compactAnswer';
 import { HttpError } from './httpError';
-import { intParam, one, parseQuery, QueryError } from './query';
+import { counterParam, intParam, one, parseQuery, QueryError } from './query';
 import { CompactCounts, isSwarmEvent, Swarm } from './swarm';
 import { SwarmTable } from './swarmTable';
 
@@ -41,7 +41,8 @@ export class AnnounceRoute {
   private compact4 = Buffer.alloc(6 * DEFAULT_MAX_PEERS);
   private compact6 = Buffer.alloc(18 * DEFAULT_MAX_PEERS);
   private readonly compactGot: CompactCounts = { v4: 0, v6: 0 };
-  private readonly rate: AddressRate;
+  /** announces per source address; a seeds announce takes its tokens here too */
+  readonly rate: AddressRate;
 
   constructor(
     private readonly swarms: SwarmTable,
@@ -63,16 +64,16 @@ export class AnnounceRoute {
     const port = intParam(params, 'port', 65535);
     if (port === undefined) throw new QueryError('port is missing');
     if (port === 0) throw new QueryError('port 0 is not a listening port');
-    intParam(params, 'uploaded');
-    intParam(params, 'downloaded');
-    const left = intParam(params, 'left');
+    counterParam(params, 'uploaded');
+    counterParam(params, 'downloaded');
+    const left = counterParam(params, 'left');
     const event = one(params, 'event')?.toString('latin1') ?? '';
     if (!isSwarmEvent(event)) throw new QueryError(`unknown event "${event.slice(0, 20)}"`);
     const numwant = Math.min(intParam(params, 'numwant', 1e6) ?? this.rules.defaultNumwant, this.rules.maxPeers);
     const compact = one(params, 'compact')?.toString('latin1') !== '0';
     one(params, 'no_peer_id'); // moot (peer ids are never sent), but given twice it is as wrong as any other
     const source = unmapped(remote ?? '');
-    const ip = this.peerAddress(source, params);
+    const ip = announcedAddress(source, params, this.rules.trustIpParam);
     const now = Date.now();
     if (!this.rate.take(source, now)) throw RATE_LIMITED;
 
@@ -107,15 +108,6 @@ export class AnnounceRoute {
     });
   }
 
-  /** The address handed out for the peer: where it announced from, or its `ip` parameter when trusted. */
-  private peerAddress(source: string, params: Map<string, Buffer[]>): string {
-    if (!this.rules.trustIpParam) return source;
-    const given = one(params, 'ip')?.toString('latin1');
-    if (!given) return source;
-    if (!isIP(given)) throw new QueryError('ip is not an IP address');
-    return unmapped(given);
-  }
-
   /** The compact announce answer (the common case), built without intermediate objects. */
   private compactAnswer(swarm: Swarm | undefined, numwant: number, key: string, seeder: boolean, hex: string): Buffer {
     if (this.compact4.length < 6 * numwant) {
@@ -137,4 +129,13 @@ export class AnnounceRoute {
       v6Bytes: got.v6,
     });
   }
+}
+
+/** The address handed out for a peer: where it announced from, or its `ip` parameter when trusted. */
+export function announcedAddress(source: string, params: Map<string, Buffer[]>, trustIpParam: boolean): string {
+  if (!trustIpParam) return source;
+  const given = one(params, 'ip')?.toString('latin1');
+  if (!given) return source;
+  if (!isIP(given)) throw new QueryError('ip is not an IP address');
+  return unmapped(given);
 }

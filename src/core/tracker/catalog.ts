@@ -1,9 +1,10 @@
 // STA's extension to a BitTorrent tracker: the list of published files and their .torrents.
 import type { CatalogFileJson } from '../catalogWire';
 import { magnetUri, Metainfo } from '../metainfo';
+import { DEFAULT_MAX_CATALOG_ENTRIES } from './limits';
 
 /** most files one catalog lists */
-export const MAX_CATALOG_ENTRIES = 10_000;
+export const MAX_CATALOG_ENTRIES = DEFAULT_MAX_CATALOG_ENTRIES;
 
 export interface CatalogEntry {
   meta: Metainfo;

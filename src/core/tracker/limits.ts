@@ -14,8 +14,8 @@ export const DEFAULT_MAX_REQUESTS_PER_SOCKET = 1000;
  * Node never pipeline; thousands of pipelined requests in one read are an attack on the parser.
  */
 export const MAX_PIPELINED = 16;
-/** torrents tracked at once (~1 KiB each with a peer: at most ~40 MB): twice the catalog's 10,000 files */
-export const DEFAULT_MAX_SWARMS = 20_000;
+/** torrents tracked at once (~1 KiB each with a peer: at most ~60 MB): the catalog's 50,000 files and room for announces of others */
+export const DEFAULT_MAX_SWARMS = 60_000;
 /** peers in one torrent's swarm: a team, or a whole office, fits */
 export const DEFAULT_MAX_PEERS_PER_SWARM = 2000;
 /** peers over all swarms (~200 bytes each): bounds memory when many swarms are full */
@@ -28,8 +28,10 @@ export const DEFAULT_ANNOUNCE_RATE = 100;
 export const DEFAULT_ANNOUNCE_BURST = 2000;
 /** source addresses whose announce rate is remembered; past it, idle ones are forgotten first */
 export const MAX_RATE_ADDRESSES = 65_536;
-/** catalog entries one source address may publish: one workspace's files */
-export const DEFAULT_MAX_ENTRIES_PER_ADDRESS = 2000;
+/** files one catalog lists: five workspaces of 10,000 files */
+export const DEFAULT_MAX_CATALOG_ENTRIES = 50_000;
+/** catalog entries one source address may publish: one workspace's files (a repository shares at most 10,000) */
+export const DEFAULT_MAX_ENTRIES_PER_ADDRESS = 10_000;
 /** bytes of .torrents and paths the catalog holds (the list sent to clients is about as big) */
 export const DEFAULT_MAX_CATALOG_BYTES = 64 * 1024 * 1024;
 /**

@@ -82,6 +82,18 @@ export function one(params: Map<string, Buffer[]>, key: string): Buffer | undefi
 }
 
 /** A non-negative safe integer parameter, or `undefined` when absent. */
+/**
+ * A byte counter (uploaded, downloaded, left): up to 20 digits, a 64-bit number, clamped to
+ * MAX_SAFE_INTEGER. Transmission announces left=2^63-1 while it fetches a magnet's metadata.
+ */
+export function counterParam(params: Map<string, Buffer[]>, key: string): number | undefined {
+  const raw = one(params, key);
+  if (raw === undefined) return undefined;
+  const text = raw.toString('latin1');
+  if (!/^[0-9]{1,20}$/.test(text)) throw new QueryError(`${key} is not a non-negative integer`);
+  return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
+}
+
 export function intParam(params: Map<string, Buffer[]>, key: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const raw = one(params, key);
   if (raw === undefined) return undefined;

@@ -1,4 +1,4 @@
-// Answers written through node:http: the headers the tracker has always sent, nothing more.
+// Answers written through node:http: the headers the tracker has always sent, plus what a route adds.
 import { ServerResponse } from 'node:http';
 
 /** Bencoded bytes (tracker answers are `text/plain`, as most trackers send them). */
@@ -7,10 +7,10 @@ export function sendBytes(res: ServerResponse, status: number, body: Buffer): vo
   res.end(body);
 }
 
-/** `body` as JSON; a Buffer is taken to be JSON already (a cached answer). */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** `body` as JSON; a Buffer is taken to be JSON already (a cached answer). `headers` are added (the catalog's ETag). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': buf.length });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': buf.length, ...headers });
   res.end(buf);
 }
 

@@ -1,10 +1,11 @@
 // The HTTP tracker: BEP 3 announce (BEP 23 compact, BEP 7 peers6), BEP 48 scrape, and STA's
-// JSON catalog of published files. This module routes: lifecycle, listening, the team key, and
-// which route answers a request; the routes are announceRoute, scrapeRoute and catalogRoute.
+// JSON catalog of published files, with its batched routes (many seeds in one announce, many
+// .torrents in one publish). This module routes: lifecycle, listening, the team key, and which
+// route answers a request; the routes are announceRoute, seedsRoute, scrapeRoute and catalogRoute.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { encode } from '../bencode';
-import { CATALOG_PATH, CatalogErrorJson } from '../catalogWire';
+import { CATALOG_PATH, CatalogErrorJson, PUBLISH_BATCH_PATH, SEEDS_ANNOUNCE_PATH } from '../catalogWire';
 import { Logger, RateLimitedLog, silentLogger } from '../log';
 import { TEAM_KEY_PATTERN } from '../trackerClient/urls';
 import { AnnounceRoute } from './announceRoute';
@@ -19,6 +20,7 @@ import { QueryError } from './query';
 import { sendBytes, sendJson, whenClientReads } from './replies';
 import { KEY_REFUSAL, RouteKey } from './routeKey';
 import { fullScrape, scrapeAnswer } from './scrapeRoute';
+import { SeedsRoute } from './seedsRoute';
 import { SwarmTable } from './swarmTable';
 import { settingsOf, TrackerOptions, TrackerSettings } from './trackerOptions';
 
@@ -32,8 +34,20 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 15_000;
 
+/** Requests received per route since the tracker started: what a peer's announcing costs it. */
+export interface RequestCounts {
+  announce: number;
+  seeds: number;
+  scrape: number;
+  catalogList: number;
+  publish: number;
+  publishBatch: number;
+  other: number;
+}
+
 export class TrackerServer {
   readonly swarms: SwarmTable;
+  readonly requests: RequestCounts = { announce: 0, seeds: 0, scrape: 0, catalogList: 0, publish: 0, publishBatch: 0, other: 0 };
   readonly catalog: Catalog;
   readonly opts: TrackerSettings;
   private readonly routeKey: RouteKey;
@@ -41,6 +55,7 @@ export class TrackerServer {
   private readonly front: HttpFront;
   private readonly announceRoute: AnnounceRoute;
   private readonly catalogRoute: CatalogRoute;
+  private readonly seedsRoute: SeedsRoute;
   private readonly fullScrape: AnswerCache;
   private sweepTimer?: NodeJS.Timeout;
   private readonly log: Logger;
@@ -57,6 +72,7 @@ export class TrackerServer {
     this.catalog = new Catalog({ maxEntries: o.maxCatalogEntries, maxBytes: o.maxCatalogBytes, maxEntriesPerAddress: o.maxEntriesPerAddress });
     this.fullScrape = new AnswerCache(() => fullScrape(this.swarms));
     this.announceRoute = new AnnounceRoute(this.swarms, this.catalog, o);
+    this.seedsRoute = new SeedsRoute(this.swarms, this.catalog, o, this.announceRoute.rate, (req, res, e) => this.fail(req, res, SEEDS_ANNOUNCE_PATH, e));
     this.catalogRoute = new CatalogRoute(this.swarms, this.catalog, o, this.log, (req, res, e) => this.fail(req, res, CATALOG_PATH, e));
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       if (pipelinedTooDeep(req.socket, res)) return void req.socket.destroy();
@@ -157,12 +173,14 @@ export class TrackerServer {
     if (at < 0) return this.refuseKey(req, res, fullPath);
     const path = at === 0 ? fullPath : fullPath.slice(at);
     const query = q < 0 ? '' : url.slice(q + 1);
+    this.count(req.method, path);
     try {
       if (url.length > MAX_URL) throw new HttpError(414, `request line longer than ${MAX_URL} bytes`);
       if (path === '/announce') {
         if (req.method !== 'GET') throw new HttpError(405, 'announce takes GET');
         return sendBytes(res, 200, this.announceRoute.answer(req.socket.remoteAddress, query));
       }
+      if (path === SEEDS_ANNOUNCE_PATH) return this.seedsRoute.handle(req, res, query);
       if (path === '/scrape') {
         if (req.method !== 'GET') throw new HttpError(405, 'scrape takes GET');
         return sendBytes(res, 200, scrapeAnswer(this.swarms, query, this.opts.maxScrape, this.fullScrape));
@@ -174,6 +192,7 @@ export class TrackerServer {
           name: 'STA tracker',
           announce: `${p}/announce`,
           scrape: `${p}/scrape`,
+          seeds: `${p}${SEEDS_ANNOUNCE_PATH}`,
           catalog: `${p}${CATALOG_PATH}`,
           torrents: this.swarms.size,
           published: this.catalog.size,
@@ -189,12 +208,13 @@ export class TrackerServer {
   private refuseKey(req: IncomingMessage, res: ServerResponse, path: string): void {
     this.badLog.line(`403 ${req.method} without the team key from ${req.socket.remoteAddress}`);
     if (!req.complete) res.setHeader('Connection', 'close');
-    if (/\/(announce|scrape)$/.test(path)) sendBytes(res, 403, encode({ 'failure reason': KEY_REFUSAL }));
+    if (/\/(announce|announce-seeds|scrape)$/.test(path)) sendBytes(res, 403, encode({ 'failure reason': KEY_REFUSAL }));
     else sendJson(res, 403, { error: KEY_REFUSAL } satisfies CatalogErrorJson);
   }
 
   /** GET /announce and /scrape from the front: the same answers as through handle(). */
   private hotRoute(route: 'announce' | 'scrape', url: string, query: string, remote: string | undefined): FrontAnswer {
+    this.requests[route]++;
     try {
       if (url.length > MAX_URL) throw new HttpError(414, `request line longer than ${MAX_URL} bytes`);
       const body = route === 'announce' ? this.announceRoute.answer(remote, query) : scrapeAnswer(this.swarms, query, this.opts.maxScrape, this.fullScrape);
@@ -203,6 +223,17 @@ export class TrackerServer {
       const { status, message } = this.failure('GET', `/${route}`, remote, e);
       return { status, body: encode({ 'failure reason': message }) };
     }
+  }
+
+  private count(method: string | undefined, path: string): void {
+    const r = this.requests;
+    if (path === '/announce') r.announce++;
+    else if (path === SEEDS_ANNOUNCE_PATH) r.seeds++;
+    else if (path === '/scrape') r.scrape++;
+    else if (path === CATALOG_PATH && method === 'GET') r.catalogList++;
+    else if (path === CATALOG_PATH && method === 'POST') r.publish++;
+    else if (path === PUBLISH_BATCH_PATH) r.publishBatch++;
+    else r.other++;
   }
 
   /** Logs a failed request; its status and message (no control characters in either). */

@@ -102,6 +102,11 @@ export class Swarm {
     return seeder;
   }
 
+  /** Whether the peer `key` is in the swarm (from whatever address). */
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
   /** Whether a peer announcing from `source` seeds this torrent. */
   seedsFrom(source: string): boolean {
     return this.peers.some((p) => p.seeder && p.source === source);

@@ -38,13 +38,14 @@ export interface AnnounceResult {
   warning?: string;
 }
 
-const pct = (b: Buffer): string => {
+/** Every byte percent-encoded: how info_hash and peer_id go into a query. */
+export const pct = (b: Buffer): string => {
   let s = '';
   for (const c of b) s += (c < 16 ? '%0' : '%') + c.toString(16);
   return s;
 };
 
-const clampInterval = (v: unknown): number | undefined => (Number.isInteger(v) ? Math.min(Math.max(v as number, 1), MAX_INTERVAL) : undefined);
+export const clampInterval = (v: unknown): number | undefined => (Number.isInteger(v) ? Math.min(Math.max(v as number, 1), MAX_INTERVAL) : undefined);
 
 export async function announce(url: string, p: AnnounceParams, timeoutMs?: number): Promise<AnnounceResult> {
   const u = new URL(announceUrlOf(url));
@@ -83,4 +84,4 @@ export async function announce(url: string, p: AnnounceParams, timeoutMs?: numbe
 }
 
 /** A string field of a hostile answer: only a bencoded string is text (a dict may carry its own `toString`). */
-const text = (v: unknown): string | undefined => (Buffer.isBuffer(v) ? v.toString() : undefined);
+export const text = (v: unknown): string | undefined => (Buffer.isBuffer(v) ? v.toString() : undefined);

@@ -52,9 +52,10 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
     this.tiers = opts.tiers.map((t) => [...t].sort(() => Math.random() - 0.5));
   }
 
-  start(): void {
+  /** The first announce: `started`, or `completed` for a torrent that finished before this announcer took over. */
+  start(event: 'started' | 'completed' = 'started'): void {
     this.stopped = false;
-    this.now('started');
+    this.now(event);
   }
 
   /** Announce now (e.g. `completed`, or a user asking for more peers). */
@@ -63,6 +64,16 @@ export class Announcer extends TypedEmitter<AnnouncerEvents> {
     if (this.timer) clearTimeout(this.timer);
     const run = (this.running ?? Promise.resolve()).then(() => this.announceOnce(event));
     this.running = run;
+  }
+
+  /**
+   * Stops announcing without telling the trackers: the torrent stays in their swarms and someone
+   * else announces it from now on (the seeds batch). Resolves once no request of ours is in flight.
+   */
+  async halt(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => {});
   }
 
   async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {

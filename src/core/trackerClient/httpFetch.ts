@@ -1,5 +1,5 @@
 // One HTTP(S) request to a tracker, bounded in time and in response size.
-import { request as httpRequest } from 'node:http';
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TrackerError } from './trackerError';
 
@@ -18,6 +18,7 @@ export interface FetchOptions {
 
 export interface FetchedResponse {
   status: number;
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -38,7 +39,7 @@ export function httpFetch(url: string, opts: FetchOptions = {}): Promise<Fetched
         }
         chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       // a body shorter than its Content-Length, or broken chunking, ends the response with an error
       res.on('error', (e) => reject(new TrackerError('malformed', `response from ${u.host} broke off: ${e.message}`)));
     });

@@ -1,5 +1,5 @@
 // Tracker URLs as users type them, made into the announce and catalog URLs requests go to.
-import { CATALOG_PATH, TORRENT_SUFFIX } from '../catalogWire';
+import { CATALOG_PATH, PUBLISH_BATCH_PATH, SEEDS_ANNOUNCE_PATH, TORRENT_SUFFIX } from '../catalogWire';
 import { TrackerError } from './trackerError';
 
 /** A tracker URL as users type it (`http://host:7070` or `…/announce`) made into an announce URL. */
@@ -12,8 +12,22 @@ export function announceUrlOf(url: string): string {
 
 /** The base URL of STA's catalog next to an announce URL (`/announce` → `/catalog`). */
 export function catalogUrlOf(url: string): string {
+  return besideAnnounce(url, CATALOG_PATH);
+}
+
+/** STA's batched seeds announce next to an announce URL (`/announce` → `/announce-seeds`). */
+export function seedsUrlOf(url: string): string {
+  return besideAnnounce(url, SEEDS_ANNOUNCE_PATH);
+}
+
+/** STA's batch publish next to an announce URL (`/announce` → `/catalog/batch`). */
+export function publishBatchUrlOf(url: string): string {
+  return besideAnnounce(url, PUBLISH_BATCH_PATH);
+}
+
+function besideAnnounce(url: string, path: string): string {
   const u = new URL(announceUrlOf(url));
-  u.pathname = u.pathname.replace(/\/announce[^/]*$/, '') + CATALOG_PATH;
+  u.pathname = u.pathname.replace(/\/announce[^/]*$/, '') + path;
   u.search = '';
   return u.toString();
 }

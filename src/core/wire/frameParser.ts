@@ -2,6 +2,7 @@
 // queued, not concatenated, so a frame is copied at most once (and not at all when it
 // sits inside one chunk); every length is checked against its message id before the
 // bytes are buffered.
+import { MAX_PIECES } from '../metainfo';
 import { BLOCK_SIZE } from '../pieces';
 import { HANDSHAKE_LENGTH, Msg, PROTOCOL, REQUEST_LENGTH } from './messages';
 
@@ -20,6 +21,17 @@ export interface Frame {
 
 /** Largest frame before the torrent is known, and ever (a piece of one 16 KiB block + header). */
 const MAX_FRAME = 1 + 8 + BLOCK_SIZE;
+/** Largest BEP 10 message: a 16 KiB metadata piece after its small dict, or an extended handshake (a few hundred bytes in practice). */
+export const MAX_EXTENDED_FRAME = 2 + BLOCK_SIZE + 8 * 1024;
+/** A bitfield on a connection that does not know the torrent yet (fetching its metadata): at most the largest torrent's. */
+const MAX_ANY_BITFIELD = 1 + MAX_PIECES / 8;
+
+/** What a frame's length is checked against. */
+interface FrameRules {
+  pieceCount: number;
+  extended: boolean;
+  anyBitfield: boolean;
+}
 
 export class FrameParser {
   private chunks: Buffer[] = [];
@@ -29,6 +41,10 @@ export class FrameParser {
   /** set once the torrent is known; bounds the bitfield length */
   pieceCount = 0;
   gatherBlocks = false;
+  /** the peer set the BEP 10 bit: extension messages (id 20) are allowed */
+  extended = false;
+  /** a metadata-only connection: a bitfield of any plausible size is read (and ignored by the caller) */
+  anyBitfield = false;
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
@@ -61,11 +77,9 @@ export class FrameParser {
       this.skip(4);
       return { id: -1, payload: EMPTY };
     }
-    if (len > MAX_FRAME && !(this.pieceCount > 0 && len === 1 + Math.ceil(this.pieceCount / 8))) {
-      throw new ProtocolError(`frame of ${len} bytes is over the ${MAX_FRAME}-byte limit`);
-    }
+    if (len > MAX_FRAME && !this.mayBeLong(len)) throw new ProtocolError(`frame of ${len} bytes is over the ${MAX_FRAME}-byte limit`);
     if (head.length < 5) return undefined;
-    checkLength(head[4], len, this.pieceCount);
+    checkLength(head[4], len, this);
     if (this.buffered < 4 + len) return undefined;
     this.skip(5);
     if (this.gatherBlocks && head[4] === Msg.Piece && this.chunks[0].length - this.offset < len - 1) {
@@ -73,6 +87,12 @@ export class FrameParser {
       return { id: Msg.Piece, payload: header, block: this.takeViews(len - 9) };
     }
     return { id: head[4], payload: this.take(len - 1) };
+  }
+
+  /** A length over MAX_FRAME that some message may have: the id byte decides. */
+  private mayBeLong(len: number): boolean {
+    if (this.pieceCount > 0 && len === 1 + Math.ceil(this.pieceCount / 8)) return true;
+    return (this.extended && len <= MAX_EXTENDED_FRAME) || (this.anyBitfield && len <= MAX_ANY_BITFIELD);
   }
 
   /** The next `n` bytes as views of the queued chunks, consumed. */
@@ -146,7 +166,7 @@ export class FrameParser {
 
 const EMPTY = Buffer.alloc(0);
 
-function checkLength(id: number, len: number, pieceCount: number): void {
+function checkLength(id: number, len: number, rules: FrameRules): void {
   const exact = (want: number) => {
     if (len !== want) throw new ProtocolError(`message ${id} with length ${len} (must be ${want})`);
   };
@@ -159,8 +179,10 @@ function checkLength(id: number, len: number, pieceCount: number): void {
     case Msg.Have:
       return exact(5);
     case Msg.Bitfield:
-      if (pieceCount === 0) throw new ProtocolError('bitfield before the torrent is known');
-      return exact(1 + Math.ceil(pieceCount / 8));
+      if (rules.pieceCount > 0) return exact(1 + Math.ceil(rules.pieceCount / 8));
+      if (!rules.anyBitfield) throw new ProtocolError('bitfield before the torrent is known');
+      if (len > MAX_ANY_BITFIELD) throw new ProtocolError(`bitfield of ${len - 1} bytes is larger than any torrent's`);
+      return;
     case Msg.Request:
     case Msg.Cancel:
       return exact(REQUEST_LENGTH - 4);
@@ -169,7 +191,10 @@ function checkLength(id: number, len: number, pieceCount: number): void {
       return;
     case Msg.Port:
       return exact(3);
-    default:
-      throw new ProtocolError(`unknown message id ${id}`);
+    case Msg.Extended:
+      if (!rules.extended) break; // the peer did not set the BEP 10 bit
+      if (len < 2 || len > MAX_EXTENDED_FRAME) throw new ProtocolError(`extension message of ${len} bytes (must be 2..${MAX_EXTENDED_FRAME})`);
+      return;
   }
+  throw new ProtocolError(`unknown message id ${id}`);
 }

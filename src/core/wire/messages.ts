@@ -17,12 +17,19 @@ export const enum Msg {
   Piece = 7,
   Cancel = 8,
   Port = 9,
+  /** BEP 10: one id for every extension message, the extension's own id in the next byte */
+  Extended = 20,
 }
 
-export function handshake(infoHash: Buffer, peerId: Buffer): Buffer {
+/** BEP 10: bit 0x10 of reserved byte 5 says "I speak the extension protocol" */
+export const EXTENSION_BYTE = 5;
+export const EXTENSION_BIT = 0x10;
+
+/** `extensions`: set the BEP 10 bit (our connections do); every other reserved bit stays zero. */
+export function handshake(infoHash: Buffer, peerId: Buffer, extensions = false): Buffer {
   const b = Buffer.alloc(HANDSHAKE_LENGTH);
   PROTOCOL.copy(b, 0);
-  // reserved bytes stay zero: we implement no extensions, so peers send none
+  if (extensions) b[20 + EXTENSION_BYTE] = EXTENSION_BIT;
   infoHash.copy(b, 28);
   peerId.copy(b, 48);
   return b;
@@ -71,8 +78,12 @@ function triple(id: number, index: number, begin: number, length: number): Buffe
   return b;
 }
 
-/** Writes a request message into `b` at `at` (for batches). */
-export const writeRequest = (b: Buffer, at: number, index: number, begin: number, length: number) => writeTriple(b, at, Msg.Request, index, begin, length);
+/** Several request messages in one buffer: one allocation and one write for a batch. */
+export function requests(reqs: readonly { index: number; begin: number; length: number }[]): Buffer {
+  const b = Buffer.allocUnsafe(REQUEST_LENGTH * reqs.length);
+  reqs.forEach((r, i) => writeTriple(b, i * REQUEST_LENGTH, Msg.Request, r.index, r.begin, r.length));
+  return b;
+}
 
 export const request = (index: number, begin: number, length: number) => triple(Msg.Request, index, begin, length);
 export const cancel = (index: number, begin: number, length: number) => triple(Msg.Cancel, index, begin, length);

@@ -5,6 +5,8 @@ import type { Socket } from 'node:net';
 import { Bitfield } from '../bitfield';
 import { TypedEmitter } from '../events';
 import type { BlockRequest } from '../pieces';
+import { speaksExtensions } from './extensionProtocol';
+import { Extensions } from './extensions';
 import { FrameParser, ProtocolError } from './frameParser';
 import { checkHandshake, HandshakeCheck } from './handshake';
 import * as M from './messages';
@@ -64,6 +66,8 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   private readonly requests = new RequestsInFlight();
   private readonly incoming = new PeerRequests();
   private readonly io: PeerIo;
+  /** BEP 10 and ut_metadata: a session offers its info dict here while handling 'ready' */
+  readonly extensions: Extensions;
   private readonly parser = new FrameParser();
   private handshaken = false;
   private readonly timer: NodeJS.Timeout;
@@ -77,13 +81,12 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this._infoHash = opts.infoHash;
     this.io = new PeerIo(socket, { data: (c) => this.onData(c), close: (reason) => this.close(reason), drain: () => this.emit('drain') });
     this.address = this.io.address;
+    this.extensions = new Extensions({ write: (b) => this.io.write(b), backlog: () => this.io.backlog });
     this.parser.gatherBlocks = true;
     if (opts.pieceCount) this.setPieceCount(opts.pieceCount);
-    if (this.outgoing && opts.infoHash) this.io.write(M.handshake(opts.infoHash, opts.ourPeerId));
-    this.handshakeTimer = setTimeout(() => this.close('handshake timed out'), HANDSHAKE_TIMEOUT_MS);
-    this.handshakeTimer.unref();
-    this.timer = setInterval(() => this.tick(), 5_000);
-    this.timer.unref();
+    if (this.outgoing && opts.infoHash) this.io.write(M.handshake(opts.infoHash, opts.ourPeerId, true));
+    this.handshakeTimer = setTimeout(() => this.close('handshake timed out'), HANDSHAKE_TIMEOUT_MS).unref();
+    this.timer = setInterval(() => this.tick(), 5_000).unref();
   }
 
   // the conversation's state: changed only by the wire and by the methods below
@@ -141,11 +144,14 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this._infoHash = peer.infoHash;
     this._peerId = peer.peerId;
     if (peer.pieceCount !== undefined) this.setPieceCount(peer.pieceCount);
-    if (!this.outgoing) this.io.write(M.handshake(peer.infoHash, this.opts.ourPeerId));
+    if (!this.outgoing) this.io.write(M.handshake(peer.infoHash, this.opts.ourPeerId, true));
+    this.extensions.enabled = this.parser.extended = speaksExtensions(h.reserved);
     this.handshaken = true;
     clearTimeout(this.handshakeTimer);
     // the handshake named the peer and the torrent, and the torrent sized the have-set
     this.emit('ready', this as ReadyConnection);
+    // after the session's bitfield (BEP 3 wants it first), with the info dict it offered
+    if (!this._closed) this.extensions.sendHandshake();
     return true;
   }
 
@@ -197,15 +203,15 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
         return this.onBlock(p, p.subarray(8));
       case M.Msg.Port:
         return; // DHT port: we run no DHT
+      case M.Msg.Extended:
+        return this.extensions.onMessage(p);
     }
   }
 
   private onBlock(header: Buffer, data: Buffer | Buffer[]): void {
     const index = header.readUInt32BE(0);
     const begin = header.readUInt32BE(4);
-    let length = 0;
-    if (Buffer.isBuffer(data)) length = data.length;
-    else for (const part of data) length += part.length;
+    const length = Buffer.isBuffer(data) ? data.length : data.reduce((n, part) => n + part.length, 0);
     const arrival = this.requests.arrived(index, begin, length);
     if (arrival === 'late') return; // crossed our cancel or choke on the wire
     if (arrival === 'unsolicited') throw new ProtocolError(`unsolicited block ${index}:${begin}+${length}`);
@@ -265,12 +271,8 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   requestMany(reqs: BlockRequest[]): void {
     if (reqs.length === 0) return;
     const now = Date.now();
-    const buf = Buffer.allocUnsafe(M.REQUEST_LENGTH * reqs.length);
-    reqs.forEach((r, i) => {
-      this.requests.add(r, now);
-      M.writeRequest(buf, i * M.REQUEST_LENGTH, r.index, r.begin, r.length);
-    });
-    this.io.write(buf);
+    for (const r of reqs) this.requests.add(r, now);
+    this.io.write(M.requests(reqs));
   }
 
   cancel(index: number, begin: number, length: number): void {

@@ -25,7 +25,7 @@ export async function shareFileCommand(service: StaService, uri?: vscode.Uri): P
     if (!service.running) await service.start();
     const e = await service.shares.shareFile(uri.fsPath);
     void service.catalog.refresh();
-    void vscode.window.showInformationMessage(`STA: sharing ${displayText(e.relPath)}.`, 'Copy Magnet Link').then(
+    void vscode.window.showInformationMessage(`STA: sharing ${displayText(e.catalogPath)}.`, 'Copy Magnet Link').then(
       (p) => p && vscode.env.clipboard.writeText(magnetUri(e.meta)),
     );
   } catch (e) {

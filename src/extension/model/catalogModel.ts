@@ -1,8 +1,11 @@
 // The tracker's catalog: the files every peer publishes, read now, on a timer, and soon after a publish.
+// A poll sends the last answer's ETag: an unchanged catalog costs a 304 and no rebuild. Each new list is
+// indexed once as a folder tree (by catalog path) that Tracker Files reads folder by folder.
 import * as vscode from 'vscode';
-import { type CatalogFileJson, fetchCatalog, fetchMetainfo, type Metainfo, redact, teamKeyOf } from '../../core/api';
+import { type CatalogFileJson, fetchCatalogIfChanged, fetchMetainfo, type Metainfo, redact, teamKeyOf } from '../../core/api';
 import { Disposable, toDisposable } from '../lifecycle';
 import { Throttle } from '../throttle';
+import { catalogEntries, catalogTree } from './catalogIndex';
 import { isWithoutCatalog } from './trackerProbe';
 
 const CATALOG_TIMEOUT_MS = 5000;
@@ -11,6 +14,10 @@ const REREAD_AFTER_PUBLISH_MS = 300;
 
 export class CatalogModel extends Disposable {
   files: CatalogFileJson[] = [];
+  /** `files` by folder */
+  tree = catalogTree([]);
+  /** the ETag of `files`: the next read asks whether it changed */
+  private etag?: string;
   /** why the last read failed */
   error?: string;
   /** true when the tracker answers announces but has no STA catalog */
@@ -28,6 +35,7 @@ export class CatalogModel extends Disposable {
 
   /** Reads the catalog of `trackerUrl` (keyed) now and every `refreshSeconds` (0: only when asked). */
   start(trackerUrl: string, hasCatalog: boolean, refreshSeconds: number): void {
+    if (trackerUrl !== this.trackerUrl) this.etag = undefined;
     this.trackerUrl = trackerUrl;
     this.unsupported = !hasCatalog;
     void this.refresh();
@@ -45,9 +53,17 @@ export class CatalogModel extends Disposable {
   async refresh(): Promise<void> {
     if (!this.trackerUrl) return;
     try {
-      this.files = await fetchCatalog(this.trackerUrl, CATALOG_TIMEOUT_MS);
+      const read = await fetchCatalogIfChanged(this.trackerUrl, this.etag, CATALOG_TIMEOUT_MS);
+      const wasWrong = this.error !== undefined || this.unsupported;
       this.error = undefined;
       this.unsupported = false;
+      if (read === 'unchanged') {
+        if (wasWrong) this._onDidChange.fire();
+        return;
+      }
+      this.files = catalogEntries(read.files);
+      this.tree = catalogTree(this.files);
+      this.etag = read.etag;
     } catch (e) {
       // an error may quote the URL, and the URL holds the team key
       this.error = redact((e as Error).message, [teamKeyOf(this.trackerUrl) ?? '']);

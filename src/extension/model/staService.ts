@@ -1,18 +1,26 @@
-// STA on or off: the checks before it starts (trust, folder, tracker, the first-Start question), the
+// STA on or off: the checks before it starts (trust, folders, tracker, the first-Start question), the
 // one Engine of the workspace, and the models that live while it runs (shares, catalog, transfers).
+// Every `file:` folder of the window is shared; folders added or removed while it runs follow.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Engine, type Logger, redact, withoutTeamKey } from '../../core/api';
+import { Settings } from '../constants';
 import { Disposable, toDisposable } from '../lifecycle';
 import { readSettings, type StaSettings } from '../settings';
-import type { SharePlan } from '../shareConsent';
+import type { FolderPlan, SharePlan } from '../shareConsent';
 import type { TeamKeys } from '../teamKeys';
+import { type LocalFiles } from './catalogMarks';
 import { CatalogModel } from './catalogModel';
+import { catalogPrefix } from './catalogPaths';
+import type { DownloadFolders } from './downloadPlaces';
 import { needsTeamKey, probeTracker } from './trackerProbe';
 import { TransferJournal } from './transferJournal';
 import { Transfers } from './transfers';
-import { workspaceFolder } from './workspaceFolder';
+import { isMultiRoot, type ShareableFolder, shareableFolders } from './workspaceFolder';
 import { WorkspaceShares } from './workspaceShares';
+
+/** A folder about to be shared: its plan, and the excludes its settings give. */
+type FolderStart = FolderPlan & { excludes: string[] };
 
 export class StartError extends Error {
   constructor(readonly kind: 'untrusted' | 'noWorkspace' | 'trackerUnreachable' | 'teamKey' | 'portInUse' | 'cancelled' | 'other', message: string) {
@@ -32,6 +40,13 @@ export class StaService extends Disposable {
   private engine?: Engine;
   /** the tracker URL of the last start, without its key */
   private startedWith?: string;
+  /** the keyed announce URL while running */
+  private announce?: string;
+  /** folder changes, one after the other */
+  private folderSync: Promise<void> = Promise.resolve();
+  /** folders the user said Cancel to while this run lasts: not asked again until the next Start */
+  private readonly declined = new Set<string>();
+  private downloadTo: DownloadFolders = { folders: [], multiRoot: false };
   private starting?: Promise<void>;
   /** aborts the start under way, and its first hashing pass */
   private startAbort?: AbortController;
@@ -48,11 +63,24 @@ export class StaService extends Disposable {
   ) {
     super();
     this.shares = this.register(new WorkspaceShares(log, metainfoCacheDir));
-    this.transfers = this.register(new Transfers(this.shares, this.catalog, new TransferJournal(state)));
+    this.transfers = this.register(new Transfers(this.shares, this.catalog, new TransferJournal(state), () => this.downloadTo));
     // a file withdrawn (deleted, now excluded) leaves the catalog with its `stopped` announce: Tracker Files follows
     this.register(this.shares.onDidChange(() => this.running && this.catalog.refreshSoon()));
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.foldersChanged()));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${Settings.section}.${Settings.downloadFolder}`)) this.downloadTo = downloadFoldersNow();
+      }),
+    );
     this.register(toDisposable(() => void this.stop()));
+    this.downloadTo = downloadFoldersNow();
   }
+
+  /** What this workspace holds, for Tracker Files' marks. */
+  readonly local: LocalFiles = {
+    hasContent: (infoHash) => this.hasLocally(infoHash),
+    infoHashAt: (catalogPath) => this.shares.infoHashAt(catalogPath),
+  };
 
   get running(): boolean {
     return this.engine !== undefined;
@@ -87,8 +115,8 @@ export class StaService extends Disposable {
       const why = 'it would share this workspace\'s files over the network. Trust the workspace to use it.';
       throw new StartError('untrusted', `STA stays off in Restricted Mode: ${why}`);
     }
-    const folder = workspaceFolder();
-    if (!folder) {
+    const folders = shareableFolders();
+    if (folders.length === 0) {
       throw new StartError(
         'noWorkspace',
         vscode.workspace.workspaceFolders?.length
@@ -96,7 +124,7 @@ export class StaService extends Disposable {
           : 'Open a folder first: STA shares its files and downloads into it.',
       );
     }
-    const settings = readSettings(folder.uri);
+    const settings = readSettings(folders[0].uri);
     let announce: string;
     try {
       announce = await this.keys.keyedAnnounce(settings.trackerUrl);
@@ -111,9 +139,8 @@ export class StaService extends Disposable {
       if (needsTeamKey(e)) throw new StartError('teamKey', `The tracker at ${shown} lets in its team only: join with the invite a teammate copied.`);
       throw new StartError('trackerUnreachable', `The tracker at ${shown} is unreachable: ${redact((e as Error).message, this.keys.known)}`);
     }
-    const root = folder.uri.fsPath;
-    const files = await this.shares.scan(root, settings.exclude);
-    const plan = { root, folderName: folder.name || path.basename(root), announce, trackerShown: shown, files };
+    const plans = await this.plan(folders);
+    const plan: SharePlan = { folders: plans, announce, trackerShown: shown };
     const stopped = () => new StartError('cancelled', 'STA was stopped while it started.');
     if (signal.aborted) throw stopped();
     if (!(await this.consent.confirm(plan))) throw new StartError('cancelled', 'STA stays off: nothing was shared.');
@@ -125,12 +152,60 @@ export class StaService extends Disposable {
     }
     this.engine = engine;
     this.startedWith = shown;
+    this.announce = announce;
+    this.declined.clear();
     engine.on('session', (s) => s.on('published', () => this.catalog.refreshSoon()));
-    this.transfers.attach(engine, root, settings.downloadFolder);
+    this.downloadTo = downloadFoldersNow();
+    this.transfers.attach(engine);
     this._onDidChangeRunning.fire(true);
-    this.log.info(`started: workspace ${root}, tracker ${shown}, peers on port ${engine.port}`);
+    this.log.info(`started: workspace ${plans.map((p) => p.root).join(', ')}, tracker ${shown}, peers on port ${engine.port}`);
+    const virtual = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme !== 'file');
+    if (virtual.length) this.log.info(`not shared, not on disk: ${virtual.map((f) => f.uri.toString()).join(', ')}`);
     this.catalog.start(announce, hasCatalog, settings.catalogRefreshSeconds);
-    await this.shares.shareWorkspace(engine, root, announce, settings.exclude, files, signal);
+    for (const p of plans) await this.shares.shareFolder(engine, p, announce, signal);
+    // folders added or removed while it started
+    this.foldersChanged();
+  }
+
+  /** Each folder's files (a scan) under its own excludes, and its catalog prefix in a multi-root workspace. */
+  private plan(folders: ShareableFolder[]): Promise<FolderStart[]> {
+    return Promise.all(
+      folders.map(async (f) => {
+        const { exclude } = readSettings(f.uri);
+        return { root: f.root, name: nameOf(f), prefix: prefixOf(f), excludes: exclude, files: await this.shares.scan(f.root, exclude) };
+      }),
+    );
+  }
+
+  /** The window's folders changed: shares follow (one change after the other). */
+  private foldersChanged(): void {
+    this.downloadTo = downloadFoldersNow();
+    this.folderSync = this.folderSync.then(() => this.syncFolders()).catch((e: Error) => this.log.warn(`workspace folders: ${e.message}`));
+  }
+
+  /**
+   * A folder that left is withdrawn; one whose catalog paths change (one folder ↔ several) is withdrawn and
+   * shared again under its new paths; a new one is shared once the user agrees (the first-Start question).
+   */
+  private async syncFolders(): Promise<void> {
+    const engine = this.engine;
+    const announce = this.announce;
+    if (!engine || !announce) return;
+    const now = shareableFolders();
+    for (const { root, prefix } of this.shares.folders()) {
+      if (now.some((f) => f.root === root && prefixOf(f) === prefix)) continue;
+      await this.shares.unshareFolder(root);
+    }
+    const shared = new Set(this.shares.folders().map((f) => f.root));
+    const added = await this.plan(now.filter((f) => !shared.has(f.root) && !this.declined.has(f.root)));
+    if (added.length === 0 || this.engine !== engine) return;
+    if (!(await this.consent.confirm({ folders: added, announce, trackerShown: this.startedWith! }))) {
+      for (const f of added) this.declined.add(f.root);
+      this.log.info(`not sharing ${added.map((f) => f.root).join(', ')}: the user said no`);
+      return;
+    }
+    const signal = this.startAbort?.signal ?? new AbortController().signal;
+    for (const f of added) if (this.engine === engine) await this.shares.shareFolder(engine, f, announce, signal);
   }
 
   private async listen(settings: StaSettings, announce: string): Promise<Engine> {
@@ -160,6 +235,7 @@ export class StaService extends Disposable {
     const engine = this.engine;
     if (!engine) return;
     this.engine = undefined;
+    this.announce = undefined;
     this.catalog.stop();
     await engine.close();
     this.shares.clear();
@@ -167,4 +243,15 @@ export class StaService extends Disposable {
     this.log.info('stopped');
     this._onDidChangeRunning.fire(false);
   }
+}
+
+const nameOf = (f: ShareableFolder) => f.name || path.basename(f.root);
+
+/** The first part of the folder's catalog paths in a multi-root workspace; undefined in a single-folder one. */
+const prefixOf = (f: ShareableFolder) => (isMultiRoot() ? catalogPrefix({ name: nameOf(f) }) : undefined);
+
+/** The window's `file:` folders as downloads see them, each with its own `sta.downloadFolder`. */
+function downloadFoldersNow(): DownloadFolders {
+  const folders = shareableFolders().map((f) => ({ root: f.root, name: nameOf(f), downloadFolder: readSettings(f.uri).downloadFolder }));
+  return { folders, multiRoot: isMultiRoot() };
 }

@@ -4,12 +4,21 @@ import type * as vscode from 'vscode';
 import { type Metainfo, parseTorrent } from '../../core/api';
 import { StoreKeys } from '../constants';
 
-/** What to do when a different file already has the download's name: refuse, or save beside it. */
-export type OnExisting = 'refuse' | 'suffix';
+/** What to do when a different file already has the download's path: refuse, save beside it, or update it in place. */
+export type OnExisting = 'refuse' | 'suffix' | 'update';
+const ON_EXISTING: readonly OnExisting[] = ['refuse', 'suffix', 'update'];
 
-/** Where a download goes: the `sta.downloadFolder` it started with (relative to the workspace) and its name rule. */
+/**
+ * Where a download goes: the workspace folder (`root`; absent in entries from before multi-root: the first
+ * folder), the `sta.downloadFolder` it started with (relative to `root`), the catalog path under it (absent:
+ * the torrent's name) and its rule for an existing file.
+ */
 export interface DownloadTarget {
+  root?: string;
   folder: string;
+  relPath?: string;
+  /** what the finished file is published as (the download folder, and the folder's name in a multi-root window) */
+  catalogPath?: string;
   onExisting: OnExisting;
 }
 
@@ -25,7 +34,10 @@ export interface JournalEntry {
 /** The stored form: JSON, the .torrent as base64 (the catalog may be gone when the window comes back). */
 interface Stored {
   torrent: string;
+  root?: string;
   folder: string;
+  relPath?: string;
+  catalogPath?: string;
   onExisting: OnExisting;
   paused: boolean;
   verifiedBytes: number;
@@ -41,9 +53,13 @@ export class TransferJournal {
       try {
         const meta = parseTorrent(Buffer.from(s.torrent, 'base64'));
         if (meta.infoHashHex !== infoHash || typeof s.folder !== 'string') continue;
-        const onExisting = s.onExisting === 'suffix' ? 'suffix' : 'refuse';
+        const onExisting = ON_EXISTING.includes(s.onExisting) ? s.onExisting : 'refuse';
         const verifiedBytes = Math.min(Math.max(Number(s.verifiedBytes) || 0, 0), meta.length);
-        out.push({ meta, target: { folder: s.folder, onExisting }, paused: s.paused === true, verifiedBytes });
+        const target: DownloadTarget = { folder: s.folder, onExisting };
+        if (typeof s.root === 'string' && s.root) target.root = s.root;
+        if (typeof s.relPath === 'string' && s.relPath) target.relPath = s.relPath;
+        if (typeof s.catalogPath === 'string' && s.catalogPath) target.catalogPath = s.catalogPath;
+        out.push({ meta, target, paused: s.paused === true, verifiedBytes });
       } catch {
         // not a torrent any more: nothing to resume
       }
@@ -53,7 +69,8 @@ export class TransferJournal {
 
   record(e: JournalEntry): void {
     const { meta, target, paused, verifiedBytes } = e;
-    const entry: Stored = { torrent: meta.torrent.toString('base64'), folder: target.folder, onExisting: target.onExisting, paused, verifiedBytes };
+    const { root, folder, relPath, catalogPath, onExisting } = target;
+    const entry: Stored = { torrent: meta.torrent.toString('base64'), root, folder, relPath, catalogPath, onExisting, paused, verifiedBytes };
     void this.state.update(StoreKeys.transfers, { ...this.stored(), [meta.infoHashHex]: entry });
   }
 

@@ -1,14 +1,17 @@
 // Transfers: each download, and each upload of a shared file once a peer takes something, with its progress.
 // Unfinished downloads are journaled: after a window reload they are back, and resume when STA starts.
 import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CatalogFileJson, Engine, Metainfo, SessionProgress, TorrentSession } from '../../core/api';
 import { Disposable } from '../lifecycle';
 import type { CatalogModel } from './catalogModel';
+import { downloadDirIn, type DownloadFolders, type Landing, landingOf } from './downloadPlaces';
+import { pathParts } from './pathTree';
 import type { DownloadTarget, JournalEntry, OnExisting, TransferJournal } from './transferJournal';
-import { downloadDirIn, relativePathIn } from './workspaceFolder';
 import type { WorkspaceShares } from './workspaceShares';
+
+/** Landings kept at most: twice a full catalog. */
+const MAX_LANDINGS_KEPT = 20_000;
 
 export interface Transfer {
   infoHash: string;
@@ -32,14 +35,21 @@ export class Transfers extends Disposable {
   /** downloads being opened again (Resume, Start), so two callers open one */
   private readonly reopening = new Map<string, Promise<void>>();
   private engine?: Engine;
-  private downloads?: { root: string; folder: string };
+  /** landings worked out for the folders as they were (Tracker Files asks again at every refresh) */
+  private landings: { where?: DownloadFolders; byPath: Map<string, Landing | undefined> } = { byPath: new Map() };
   /** a transfer changed (undefined: the list itself changed) */
   private readonly _onDidChange = this.register(new vscode.EventEmitter<Transfer | undefined>());
   readonly onDidChange = this._onDidChange.event;
   private readonly _onDidFinish = this.register(new vscode.EventEmitter<Transfer>());
   readonly onDidFinish = this._onDidFinish.event;
 
-  constructor(private readonly shares: WorkspaceShares, private readonly catalog: CatalogModel, private readonly journal: TransferJournal) {
+  /** `where`: the window's folders downloads go to, as they are now */
+  constructor(
+    private readonly shares: WorkspaceShares,
+    private readonly catalog: CatalogModel,
+    private readonly journal: TransferJournal,
+    private readonly where: () => DownloadFolders,
+  ) {
     super();
     for (const e of journal.entries()) this.byInfoHash.set(e.meta.infoHashHex, restored(e));
   }
@@ -52,41 +62,57 @@ export class Transfers extends Disposable {
     return [...this.byInfoHash.values()];
   }
 
-  /** STA started: downloads go through `engine` into the `sta.downloadFolder` of the workspace at `root`; unfinished ones resume. */
-  attach(engine: Engine, root: string, downloadFolder: string): void {
+  /** STA started: downloads go through `engine` into the workspace's folders; unfinished ones resume. */
+  attach(engine: Engine): void {
     this.engine = engine;
-    this.downloads = { root, folder: downloadFolder };
     engine.on('session', (s) => this.watch(s));
     for (const t of this.values()) {
       if (t.kind === 'download' && !t.done && !t.paused && !t.session && !t.error) void this.reopen(t).catch(() => {});
     }
   }
 
-  /** Where a download named `name` lands, relative to the workspace (downloads keep the torrent's name). */
-  landingPath(name: string): string | undefined {
-    // a name with a separator is refused on download; it lands nowhere
-    if (!this.downloads || /[\\/]/.test(name) || name === '.' || name === '..') return undefined;
-    const { root, folder } = this.downloads;
+  /** Where a catalog file lands (its catalog path kept, under the folder it names or the first); undefined: nowhere. */
+  landing(file: CatalogFileJson): Landing | undefined {
+    const where = this.where();
+    if (where !== this.landings.where || this.landings.byPath.size > MAX_LANDINGS_KEPT) this.landings = { where, byPath: new Map() };
+    const key = `${file.path}\n${file.name}`;
+    if (this.landings.byPath.has(key)) return this.landings.byPath.get(key);
+    let landing: Landing | undefined;
     try {
-      return relativePathIn(root, path.join(downloadDirIn(root, folder), name));
+      landing = this.landingOf(file);
     } catch {
-      return undefined; // sta.downloadFolder points outside the workspace: Request says so
+      landing = undefined;
     }
+    this.landings.byPath.set(key, landing);
+    return landing;
   }
 
-  /** Downloads a catalog file. */
+  private landingOf(file: CatalogFileJson): Landing {
+    const at = file.path || file.name;
+    // the tracker checks this on publish; a catalog that lies about a file's name gets nothing saved
+    if (pathParts(at).pop() !== file.name) throw new Error(`${at} does not end in the file's name ${file.name}: not saved`);
+    return landingOf(at, this.where());
+  }
+
+  /** Downloads a catalog file to its catalog path; `update` replaces an older version there, reusing what matches. */
   async request(file: CatalogFileJson, onExisting: OnExisting = 'refuse'): Promise<Transfer> {
     if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
     const existing = this.byInfoHash.get(file.infoHash);
     if (existing && existing.session && existing.progress.state !== 'failed') return existing;
-    return this.download(await this.catalog.metainfoOf(file.infoHash), { folder: this.downloads!.folder, onExisting });
+    const { root, folder, relPath, shownAs } = this.landingOf(file);
+    return this.download(await this.catalog.metainfoOf(file.infoHash), { root, folder, relPath, catalogPath: shownAs, onExisting });
   }
 
   private async download(meta: Metainfo, target: DownloadTarget): Promise<Transfer> {
     const engine = this.engine!;
-    const dir = downloadDirIn(this.downloads!.root, target.folder);
+    const { folders } = this.where();
+    // journaled before multi-root: the first folder; a folder that left the window is not written to
+    const root = target.root ?? folders[0]?.root;
+    if (!root || !folders.some((f) => f.root === root)) throw new Error(`${root ?? 'its folder'} is no longer a folder of this workspace`);
+    const dir = downloadDirIn(root, target.folder);
     await fsp.mkdir(dir, { recursive: true });
-    const session = await engine.download(meta, dir, { onExisting: target.onExisting });
+    const { onExisting, relPath, catalogPath } = target;
+    const session = await engine.download(meta, dir, { onExisting, relPath, catalogPath });
     const known = this.byInfoHash.get(meta.infoHashHex);
     return known?.session === session ? known : this.track(session, 'download', target);
   }
@@ -106,7 +132,7 @@ export class Transfers extends Disposable {
       if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
       // a failed session gives way; without one, a seed of the same content (a shared file) is kept
       if (t.session) await this.engine.remove(t.infoHash);
-      await this.download(t.meta, t.target ?? { folder: this.downloads!.folder, onExisting: 'refuse' });
+      await this.download(t.meta, t.target ?? { folder: this.where().folders[0]?.downloadFolder ?? '', onExisting: 'refuse' });
     } catch (e) {
       t.error = (e as Error).message;
       t.progress = { ...t.progress, state: 'failed' };
@@ -204,7 +230,6 @@ export class Transfers extends Disposable {
   /** STA stopped: the sessions are gone; unfinished transfers show as stopped, ready to resume. */
   detach(): void {
     this.engine = undefined;
-    this.downloads = undefined;
     for (const t of this.byInfoHash.values()) {
       t.session = undefined;
       if (t.done || t.progress.state === 'failed') continue;
@@ -230,6 +255,7 @@ function restored(e: JournalEntry): Transfer {
     state: e.paused ? 'paused' : 'stopped',
     length: meta.length,
     verifiedBytes,
+    reusedBytes: 0,
     pieces: Math.floor(verifiedBytes / meta.pieceLength),
     piecesTotal: meta.pieceCount,
     downloaded: 0,

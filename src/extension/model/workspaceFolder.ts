@@ -1,22 +1,24 @@
-// The workspace folder STA shares and downloads into, and paths inside it.
-import * as path from 'node:path';
+// The workspace's folders STA shares and downloads into: every `file:` folder (virtual ones have no disk).
 import * as vscode from 'vscode';
+
+/** A `file:` folder of the workspace. */
+export interface ShareableFolder {
+  uri: vscode.Uri;
+  root: string;
+  name: string;
+}
 
 /** The first `file:` folder of the workspace. */
 export function workspaceFolder(): vscode.WorkspaceFolder | undefined {
   return vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
 }
 
-/** The `sta.downloadFolder` setting resolved against `root`; it may not point outside it. */
-export function downloadDirIn(root: string, downloadFolder: string): string {
-  const dir = path.resolve(root, downloadFolder);
-  if (dir !== root && !dir.startsWith(root + path.sep)) throw new Error(`sta.downloadFolder must be inside the workspace (${dir} is not)`);
-  return dir;
+/** Every `file:` folder, in workspace order. */
+export function shareableFolders(): ShareableFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ uri: f.uri, root: f.uri.fsPath, name: f.name }));
 }
 
-/** `file` relative to `root` with `/` separators, as the catalog lists it; undefined when outside. */
-export function relativePathIn(root: string, file: string): string | undefined {
-  const rel = path.relative(root, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  return rel.split(path.sep).join('/');
+/** Several folders: catalog paths start with the folder's name, as asRelativePath(uri, true) writes them. */
+export function isMultiRoot(): boolean {
+  return (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
 }

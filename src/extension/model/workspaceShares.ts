@@ -1,28 +1,48 @@
-// What this workspace shares: its files (minus excluded and secret ones), kept current while STA runs by VS
-// Code's file watcher feeding core's SharedFolder; files shared one by one; finished downloads.
+// What this workspace shares: each `file:` folder's files (minus excluded and secret ones), kept current while
+// STA runs by VS Code's file watcher feeding one core SharedFolder per folder; files shared one by one;
+// finished downloads. A folder that leaves the workspace is withdrawn: its files are no longer seeded.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type Engine, type HashingProgress, type Logger, type Metainfo, Repository, SharedFolder, type SharedFile } from '../../core/api';
 import type { SharedFolderEntry } from '../../core/api';
 import { Disposable, toDisposable } from '../lifecycle';
-import { relativePathIn } from './workspaceFolder';
+import { relativePathIn } from './downloadPlaces';
 
-export type SharedEntry = SharedFolderEntry;
+/** A shared file: `relPath` is relative to its folder (`root`), `catalogPath` what the catalog lists it as. */
+export interface SharedEntry extends SharedFolderEntry {
+  root: string;
+  catalogPath: string;
+}
 export type { HashingProgress };
 
 /** A folder created or moved in is reported alone: at most this many files under it are looked at. */
 const MAX_FILES_IN_NEW_FOLDER = 10_000;
 
-/** What runs while STA shares the workspace. */
+/** One workspace folder being shared. */
+export interface FolderToShare {
+  root: string;
+  /** the first part of its catalog paths (multi-root); undefined: paths relative to the folder */
+  prefix?: string;
+  excludes: string[];
+  files: SharedFile[];
+}
+
+/** What runs while STA shares one folder. */
 interface Sharing {
   folder: SharedFolder;
   watcher: vscode.Disposable;
+  prefix?: string;
+  engine: Engine;
 }
 
 export class WorkspaceShares extends Disposable {
-  private readonly byInfoHash = new Map<string, SharedEntry>();
-  private sharing?: Sharing;
+  /** by catalog path: one entry per path, as the catalog keeps them */
+  private readonly byPath = new Map<string, SharedEntry>();
+  /** how many entries have each info-hash (the same content may be at several paths) */
+  private readonly hashes = new Map<string, number>();
+  /** by folder root */
+  private readonly sharing = new Map<string, Sharing>();
   private readonly _onDidChange = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
   /** a file is being hashed; undefined: hashing is over */
@@ -35,19 +55,31 @@ export class WorkspaceShares extends Disposable {
   }
 
   get size(): number {
-    return this.byInfoHash.size;
+    return this.byPath.size;
   }
 
   has(infoHash: string): boolean {
-    return this.byInfoHash.has(infoHash);
+    return this.hashes.has(infoHash);
   }
 
   get(infoHash: string): SharedEntry | undefined {
-    return this.byInfoHash.get(infoHash);
+    if (!this.has(infoHash)) return undefined;
+    for (const e of this.byPath.values()) if (e.meta.infoHashHex === infoHash) return e;
+    return undefined;
+  }
+
+  /** The info-hash of what is shared at `catalogPath`. */
+  infoHashAt(catalogPath: string): string | undefined {
+    return this.byPath.get(catalogPath)?.meta.infoHashHex;
   }
 
   entries(): SharedEntry[] {
-    return [...this.byInfoHash.values()];
+    return [...this.byPath.values()];
+  }
+
+  /** The folders being shared, and the prefix of each one's catalog paths. */
+  folders(): { root: string; prefix?: string }[] {
+    return [...this.sharing].map(([root, s]) => ({ root, prefix: s.prefix }));
   }
 
   /** The files of `root` Start would share: a scan, nothing hashed. */
@@ -56,22 +88,46 @@ export class WorkspaceShares extends Disposable {
   }
 
   /**
-   * Seeds `files` of `root` through `engine`, announcing them to `announceUrl`, and from then on what the
-   * watcher reports (created, changed, renamed, deleted) until `clear`; `signal` ends the first pass.
+   * Seeds the files of `f` through `engine`, announcing them to `announceUrl`, and from then on what the
+   * watcher reports (created, changed, renamed, deleted) until `unshareFolder` or `clear`; `signal` ends the first pass.
    */
-  async shareWorkspace(engine: Engine, root: string, announceUrl: string, excludes: string[], files: SharedFile[], signal: AbortSignal): Promise<void> {
-    const folder = new SharedFolder({ engine, root, excludes, cacheDir: this.cacheDir, trackers: [announceUrl], logger: this.log });
-    const live = () => this.sharing?.folder === folder;
-    folder.on('shared', (entry, previous) => {
-      if (!live()) return;
-      if (previous) this.byInfoHash.delete(previous);
-      this.add(entry);
+  async shareFolder(engine: Engine, f: FolderToShare, announceUrl: string, signal: AbortSignal): Promise<void> {
+    const { root, prefix } = f;
+    if (this.sharing.has(root)) return;
+    const { cacheDir, log: logger } = this;
+    const folder = new SharedFolder({ engine, root, excludes: f.excludes, cacheDir, trackers: [announceUrl], logger, catalogPrefix: prefix });
+    const live = () => this.sharing.get(root)?.folder === folder;
+    const catalogPath = (rel: string) => (prefix ? `${prefix}/${rel}` : rel);
+    folder.on('shared', (entry) => {
+      // published just as its folder was withdrawn: withdrawn too
+      if (!live()) return void this.stopSeeding(engine, [entry.meta.infoHashHex]);
+      this.add({ ...entry, root, catalogPath: catalogPath(entry.relPath) });
     });
-    folder.on('unshared', (_rel, infoHash) => live() && this.byInfoHash.delete(infoHash) && this._onDidChange.fire());
-    folder.on('hashing', (h) => live() && this._onDidChangeHashing.fire(h));
+    folder.on('unshared', (rel) => live() && this.forget(catalogPath(rel)) && this._onDidChange.fire());
+    folder.on('hashing', (h) => live() && this._onDidChangeHashing.fire(h && { ...h, relPath: catalogPath(h.relPath) }));
     // watching before the first pass: a file written meanwhile is not missed
-    this.sharing = { folder, watcher: this.watch(folder, root) };
-    await folder.shareAll(files, signal);
+    this.sharing.set(root, { folder, watcher: this.watch(folder, root), prefix, engine });
+    await folder.shareAll(f.files, signal);
+  }
+
+  /** The folder left the workspace (or its catalog paths change): nothing of it is watched, listed or seeded any more. */
+  async unshareFolder(root: string): Promise<void> {
+    const s = this.sharing.get(root);
+    if (!s) return;
+    this.sharing.delete(root);
+    s.watcher.dispose();
+    await s.folder.close(); // its metainfo cache written
+    const gone = [...this.byPath.values()].filter((e) => e.root === root);
+    for (const e of gone) this.forget(e.catalogPath);
+    this._onDidChange.fire();
+    // `stopped` announces: the tracker drops them from the catalog
+    await this.stopSeeding(s.engine, gone.map((e) => e.meta.infoHashHex));
+    this.log.info(`no longer sharing ${root} (${gone.length} file${gone.length === 1 ? '' : 's'} withdrawn)`);
+  }
+
+  /** Stops the sessions of `hashes` that no other shared path still needs. */
+  private async stopSeeding(engine: Engine, hashes: string[]): Promise<void> {
+    for (const h of new Set(hashes)) if (!this.has(h)) await engine.remove(h).catch((e: Error) => this.log.warn(`could not stop ${h}: ${e.message}`));
   }
 
   private watch(folder: SharedFolder, root: string): vscode.Disposable {
@@ -109,33 +165,65 @@ export class WorkspaceShares extends Disposable {
     }
   }
 
+  /** The shared folder `file` is in (the innermost, when folders nest). */
+  private folderOf(file: string): { root: string; s: Sharing; rel: string } | undefined {
+    let best: { root: string; s: Sharing; rel: string } | undefined;
+    for (const [root, s] of this.sharing) {
+      const rel = relativePathIn(root, file);
+      if (rel && (!best || root.length > best.root.length)) best = { root, s, rel };
+    }
+    return best;
+  }
+
   /** Shares one more workspace file, excluded or not, never a secret (Explorer: Share via STA). */
   async shareFile(file: string): Promise<SharedEntry> {
-    if (!this.sharing) throw new Error('STA is not running; run STA: Start first.');
-    const rel = relativePathIn(this.sharing.folder.root, file);
-    if (!rel) throw new Error(`${file} is outside the workspace folder; STA shares only workspace files.`);
-    return this.sharing.folder.shareFile(file);
+    if (this.sharing.size === 0) throw new Error('STA is not running; run STA: Start first.');
+    const f = this.folderOf(file);
+    if (!f) throw new Error(`${file} is outside the workspace folders; STA shares only workspace files.`);
+    const e = await f.s.folder.shareFile(file);
+    return this.byPath.get(f.s.prefix ? `${f.s.prefix}/${e.relPath}` : e.relPath) ?? { ...e, root: f.root, catalogPath: e.relPath };
   }
 
   /** A finished download is seeded from the workspace: Shared lists it like any shared file. */
   addDownloaded(file: string, meta: Metainfo): void {
-    const relPath = this.sharing && relativePathIn(this.sharing.folder.root, file);
-    if (relPath === undefined || this.byInfoHash.has(meta.infoHashHex)) return;
-    this.add({ path: file, relPath, size: meta.length, meta });
+    const f = this.folderOf(file);
+    if (!f) return;
+    const catalogPath = f.s.prefix ? `${f.s.prefix}/${f.rel}` : f.rel;
+    if (this.byPath.get(catalogPath)?.meta.infoHashHex === meta.infoHashHex) return;
+    this.forget(catalogPath);
+    this.add({ path: file, relPath: f.rel, size: meta.length, meta, root: f.root, catalogPath });
   }
 
   private add(entry: SharedEntry): SharedEntry {
-    this.byInfoHash.set(entry.meta.infoHashHex, entry);
+    this.forget(entry.catalogPath);
+    this.byPath.set(entry.catalogPath, entry);
+    const h = entry.meta.infoHashHex;
+    this.hashes.set(h, (this.hashes.get(h) ?? 0) + 1);
     this._onDidChange.fire();
     return entry;
   }
 
-  /** STA stopped: nothing is watched or shared any more. */
+  /** Drops the entry at `catalogPath`; true when there was one. */
+  private forget(catalogPath: string): boolean {
+    const e = this.byPath.get(catalogPath);
+    if (!e) return false;
+    this.byPath.delete(catalogPath);
+    const h = e.meta.infoHashHex;
+    const n = (this.hashes.get(h) ?? 1) - 1;
+    if (n > 0) this.hashes.set(h, n);
+    else this.hashes.delete(h);
+    return true;
+  }
+
+  /** STA stopped: nothing is watched or shared any more (the engine's close stops the sessions). */
   clear(): void {
-    this.sharing?.watcher.dispose();
-    this.sharing?.folder.close();
-    this.sharing = undefined;
-    this.byInfoHash.clear();
+    for (const s of this.sharing.values()) {
+      s.watcher.dispose();
+      void s.folder.close(); // writes its metainfo cache in the background
+    }
+    this.sharing.clear();
+    this.byPath.clear();
+    this.hashes.clear();
     this._onDidChange.fire();
   }
 }

@@ -1,35 +1,52 @@
-// Shared: exactly which workspace files this peer serves.
+// Shared: exactly which workspace files this peer serves, as a folder tree by catalog path.
 import * as vscode from 'vscode';
 import { displayText, formatBytes } from '../../core/api';
 import { ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
+import { type FolderNode, PathTree } from '../model/pathTree';
 import type { StaService } from '../model/staService';
 import type { SharedEntry } from '../model/workspaceShares';
 import { Throttle } from '../throttle';
 
 export class SharedItem extends vscode.TreeItem {
-  constructor(readonly entry: SharedEntry) {
-    super(displayText(entry.relPath), vscode.TreeItemCollapsibleState.None);
-    this.id = entry.meta.infoHashHex;
+  constructor(readonly entry: SharedEntry, name = entry.catalogPath) {
+    super(displayText(name), vscode.TreeItemCollapsibleState.None);
+    this.id = `file:${entry.catalogPath}`;
     this.description = formatBytes(entry.size);
     this.resourceUri = vscode.Uri.file(entry.path);
-    this.tooltip = `${displayText(entry.path)}\n${formatBytes(entry.size)} · info-hash ${entry.meta.infoHashHex}`;
+    this.tooltip = `${displayText(entry.path)}\nshared as ${displayText(entry.catalogPath)}\n${formatBytes(entry.size)} · info-hash ${entry.meta.infoHashHex}`;
     this.contextValue = ItemContext.sharedFile;
     this.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(entry.path)] };
   }
 }
 
-export class SharedView extends Disposable implements vscode.TreeDataProvider<SharedItem> {
+export class SharedFolderItem extends vscode.TreeItem {
+  constructor(readonly node: FolderNode) {
+    super(displayText(node.name), vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `folder:${node.path}`;
+    this.description = `${node.files} file${node.files === 1 ? '' : 's'} · ${formatBytes(node.bytes)}`;
+    this.iconPath = vscode.ThemeIcon.Folder;
+    this.contextValue = ItemContext.sharedFolder;
+  }
+}
+
+export class SharedView extends Disposable implements vscode.TreeDataProvider<SharedItem | SharedFolderItem> {
   private readonly _onDidChange = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this._onDidChange.event;
-  readonly view: vscode.TreeView<SharedItem>;
+  readonly view: vscode.TreeView<SharedItem | SharedFolderItem>;
   // hashing a big workspace adds files one by one
   private readonly refresh = this.register(new Throttle(() => this.render()));
+  private tree?: PathTree<SharedEntry>;
 
   constructor(private readonly service: StaService) {
     super();
-    this.view = this.register(vscode.window.createTreeView(Views.shared, { treeDataProvider: this }));
-    this.register(service.shares.onDidChange(() => this.refresh.schedule()));
+    this.view = this.register(vscode.window.createTreeView(Views.shared, { treeDataProvider: this, showCollapseAll: true }));
+    this.register(
+      service.shares.onDidChange(() => {
+        this.tree = undefined; // built again when read
+        this.refresh.schedule();
+      }),
+    );
   }
 
   private render(): void {
@@ -38,11 +55,13 @@ export class SharedView extends Disposable implements vscode.TreeDataProvider<Sh
     this._onDidChange.fire();
   }
 
-  getTreeItem(e: SharedItem): vscode.TreeItem {
+  getTreeItem(e: SharedItem | SharedFolderItem): vscode.TreeItem {
     return e;
   }
 
-  getChildren(): SharedItem[] {
-    return this.service.shares.entries().sort((a, b) => a.relPath.localeCompare(b.relPath)).map((e) => new SharedItem(e));
+  getChildren(parent?: SharedItem | SharedFolderItem): (SharedItem | SharedFolderItem)[] {
+    if (parent instanceof SharedItem) return [];
+    this.tree ??= new PathTree(this.service.shares.entries(), (e) => e.catalogPath, (e) => e.size);
+    return this.tree.children(parent?.node.path).map((n) => (n.kind === 'folder' ? new SharedFolderItem(n) : new SharedItem(n.entry, n.name)));
   }
 }

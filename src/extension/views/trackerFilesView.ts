@@ -1,62 +1,46 @@
-// Tracker Files: the catalog; clicking a file requests it.
+// Tracker Files: the catalog as a folder tree (children read per folder from the catalog's index); clicking
+// a file requests it, a folder's download action fetches everything under it.
 import * as vscode from 'vscode';
-import { type CatalogFileJson, displayText, formatBytes } from '../../core/api';
-import { Commands, ContextKeys, ItemContext, Views } from '../constants';
+import { displayText } from '../../core/api';
+import { ContextKeys, Views } from '../constants';
 import { Disposable } from '../lifecycle';
+import { markOf } from '../model/catalogMarks';
 import type { StaService } from '../model/staService';
-import { inertMarkdown as inert } from '../markdownText';
+import { Throttle } from '../throttle';
+import { MessageItem, RemoteFileItem, RemoteFolderItem } from './trackerFileItems';
 
-export class RemoteFileItem extends vscode.TreeItem {
-  /** `landsAt`: where Request puts it, relative to the workspace (downloads keep the torrent's name) */
-  constructor(readonly file: CatalogFileJson, local: boolean, landsAt: string | undefined) {
-    super(displayText(landsAt ?? file.name), vscode.TreeItemCollapsibleState.None);
-    this.id = file.infoHash;
-    this.description = `${formatBytes(file.length)} · ${file.seeders} seeding, ${file.leechers} downloading${local ? ' · in workspace' : ''}`;
-    this.tooltip = new vscode.MarkdownString(
-      [
-        `**${inert(file.name)}**`,
-        landsAt ? `downloads to ${inert(landsAt)} · published as ${inert(file.path)}` : `published as ${inert(file.path)}; its name cannot be saved safely`,
-        `${formatBytes(file.length)} in ${file.pieceCount} pieces · ${file.seeders} seeders, ${file.leechers} leechers, downloaded ${file.completed}×`,
-        `info-hash ${inert(file.infoHash)}`,
-        `published ${new Date(file.publishedAt).toLocaleString()}`,
-      ].join('\n\n'),
-    );
-    this.iconPath = new vscode.ThemeIcon(local ? 'pass-filled' : 'cloud');
-    this.contextValue = local ? ItemContext.remoteFileLocal : ItemContext.remoteFile;
-    this.command = { command: Commands.request, title: 'Request', arguments: [this] };
-  }
-}
+export { RemoteFileItem, RemoteFolderItem } from './trackerFileItems';
+
+/** The marks follow what is shared and downloaded this often at most. */
+const MARKS_REFRESH_MS = 1000;
 
 const NO_CATALOG_TOOLTIP = 'It is a plain BitTorrent tracker: share .torrent files or magnet links instead.';
-
-class MessageItem extends vscode.TreeItem {
-  constructor(label: string, icon: string, tooltip?: string) {
-    super(label, vscode.TreeItemCollapsibleState.None);
-    this.iconPath = new vscode.ThemeIcon(icon);
-    this.tooltip = tooltip;
-  }
-}
 
 export class TrackerFilesView extends Disposable implements vscode.TreeDataProvider<vscode.TreeItem> {
   private readonly _onDidChange = this.register(new vscode.EventEmitter<vscode.TreeItem | undefined>());
   readonly onDidChangeTreeData = this._onDidChange.event;
   readonly view: vscode.TreeView<vscode.TreeItem>;
+  // hashing a big workspace changes what is shared file by file: the marks follow at most once a second
+  private readonly marksChanged = this.register(new Throttle(() => this.refresh(), MARKS_REFRESH_MS));
 
   constructor(private readonly service: StaService) {
     super();
-    this.view = this.register(vscode.window.createTreeView(Views.trackerFiles, { treeDataProvider: this, showCollapseAll: false }));
+    this.view = this.register(vscode.window.createTreeView(Views.trackerFiles, { treeDataProvider: this, showCollapseAll: true }));
     this.register(service.catalog.onDidChange(() => this.refresh()));
     this.register(service.onDidChangeRunning(() => this.refresh()));
-    // the "in workspace" marks follow what is shared and downloaded
-    this.register(service.shares.onDidChange(() => this.refresh()));
-    this.register(service.transfers.onDidFinish(() => this.refresh()));
+    this.register(service.shares.onDidChange(() => this.marksChanged.schedule()));
+    this.register(service.transfers.onDidFinish(() => this.marksChanged.schedule()));
   }
 
   private refresh(): void {
+    this.marksChanged.cancel();
     const { catalog } = this.service;
     const unreachable = this.service.running && !!catalog.error && !catalog.unsupported;
     void vscode.commands.executeCommand('setContext', ContextKeys.trackerUnreachable, unreachable);
     this.view.message = unreachable ? `Tracker unreachable: ${displayText(catalog.error!)}` : undefined;
+    const n = catalog.tree.files;
+    const listed = this.service.running && !catalog.error && !catalog.unsupported;
+    this.view.description = listed ? `${n.toLocaleString('en-US')} file${n === 1 ? '' : 's'}` : undefined;
     this._onDidChange.fire(undefined);
   }
 
@@ -64,12 +48,16 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
     return e;
   }
 
-  getChildren(): vscode.TreeItem[] {
-    const { catalog } = this.service;
+  getChildren(parent?: vscode.TreeItem): vscode.TreeItem[] {
+    const { catalog, transfers, local } = this.service;
     if (!this.service.running) return []; // welcome content explains
-    if (catalog.unsupported) return [new MessageItem('This tracker has no STA catalog', 'info', NO_CATALOG_TOOLTIP)];
+    if (catalog.unsupported) return parent ? [] : [new MessageItem('This tracker has no STA catalog', 'info', NO_CATALOG_TOOLTIP)];
     if (catalog.error) return [];
-    const { transfers } = this.service;
-    return catalog.files.map((f) => new RemoteFileItem(f, this.service.hasLocally(f.infoHash), transfers.landingPath(f.name)));
+    if (parent && !(parent instanceof RemoteFolderItem)) return [];
+    return catalog.tree.children(parent?.node.path).map((n) => {
+      if (n.kind === 'folder') return new RemoteFolderItem(n);
+      const landsAt = transfers.landing(n.entry)?.shownAs;
+      return new RemoteFileItem(n.entry, n.name, markOf(n.entry, landsAt, local), landsAt);
+    });
   }
 }

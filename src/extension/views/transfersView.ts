@@ -48,6 +48,7 @@ export class TransferItem extends vscode.TreeItem {
     this.tooltip = new vscode.MarkdownString(
       `**${inert(transfer.name)}** (${transfer.kind})\n\n` +
         `${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
+        (p.reusedBytes > 0 ? `${formatBytes(p.reusedBytes)} reused from the older version in the workspace\n\n` : '') +
         `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${peerLines ? `${peerLines}\n\n` : ''}` +
         `${transfer.path ? `saved at ${inert(transfer.path)}` : ''}${transfer.error ? `\n\n$(error) ${inert(transfer.error)}` : ''}`,
       true,

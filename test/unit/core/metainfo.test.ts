@@ -194,8 +194,13 @@ describe('metainfo', function () {
       await fsp.writeFile(join(d, 'a'), 'aaaa');
       await fsp.writeFile(join(d, 'b'), 'bbbb');
       const buf = await mktorrent(d, join(dir, 'multi.torrent'), 15, true);
-      assert.equal((await aria2Show(join(dir, 'multi.torrent'))).mode, 'multi');
-      fails(buf, /multi-file/);
+      const shown = await aria2Show(join(dir, 'multi.torrent'));
+      assert.equal(shown.mode, 'multi');
+      const m = parseTorrent(buf);
+      assert.equal(m.infoHashHex, shown.infoHash);
+      assert.equal(m.multiFile, true);
+      assert.equal(m.length, 8);
+      assert.deepEqual(m.files, [{ path: 'a', length: 4, offset: 0 }, { path: 'b', length: 4, offset: 4 }]);
     });
 
     it('pieces of the wrong length', () => {

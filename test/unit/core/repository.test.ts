@@ -66,6 +66,17 @@ describe('Repository', () => {
       assert.equal((await new Repository({ root, excludes: [], maxFiles: 2 }).scan()).length, 2);
     });
 
+    it('says when maxFiles cut the scan short, and not when everything fitted exactly; empty files take no room', async () => {
+      for (const rel of ['a.txt', 'b.txt', 'sub/c.txt']) await write(rel);
+      await fsp.writeFile(join(root, 'empty.txt'), '');
+      const fits = new Repository({ root, excludes: [], maxFiles: 3 });
+      assert.deepEqual(rels(await fits.scan()), ['a.txt', 'b.txt', 'sub/c.txt']);
+      assert.equal(fits.truncated, false);
+      const cut = new Repository({ root, excludes: [], maxFiles: 2 });
+      assert.equal((await cut.scan()).length, 2);
+      assert.equal(cut.truncated, true);
+    });
+
     describe('secrets never leave, whatever the excludes say', () => {
       const ordinary = Object.keys(ORDINARY_FILES).sort((a, b) => a.localeCompare(b));
       beforeEach(async () => {
@@ -116,7 +127,8 @@ describe('Repository', () => {
       const repo = new Repository({ root, cacheDir });
       const first = await repo.metainfo(file, ANNOUNCE);
       assert.deepEqual(first.pieceHashes, await hashesOf(original));
-      assert.equal((await fsp.readdir(cacheDir)).length, 1);
+      await repo.flushCache();
+      assert.equal((await fsp.readdir(cacheDir)).length, 1, 'one cache file for the repository');
       // Same size and mtime, other bytes: only a re-hash would notice.
       const same = await fileAt('data.bin', randomBytes(100_000));
       assert.deepEqual(same, file);

@@ -45,6 +45,24 @@ describe('TransferJournal', () => {
     assert.equal(e.verifiedBytes, 32768);
   });
 
+  it('keeps the folder, the catalog path and an update\'s choice, so a reload resumes it at the same path the same way', () => {
+    const state = memento();
+    const relPath = 'data/train/a.bin';
+    const target = { root: '/work/app', folder: 'incoming', relPath, catalogPath: `app/incoming/${relPath}`, onExisting: 'update' as const };
+    new TransferJournal(state).record({ meta: a, target, paused: false, verifiedBytes: 0 });
+    assert.deepEqual(new TransferJournal(state).entries()[0].target, target);
+  });
+
+  it('reads an entry written before catalog paths (no folder root, no path) as the first folder and the torrent\'s name', () => {
+    const state = memento();
+    const old = { torrent: a.torrent.toString('base64'), folder: '', onExisting: 'suffix', paused: false, verifiedBytes: 0 };
+    const unknown = { ...old, torrent: b.torrent.toString('base64'), onExisting: 'overwrite' };
+    void state.update(StoreKeys.transfers, { [a.infoHashHex]: old, [b.infoHashHex]: unknown });
+    const entries = new TransferJournal(state).entries();
+    assert.deepEqual(entries.find((e) => e.meta.name === 'a.bin')!.target, { folder: '', onExisting: 'suffix' });
+    assert.deepEqual(entries.find((e) => e.meta.name === 'b.bin')!.target, { folder: '', onExisting: 'refuse' }, 'an unknown choice is refuse');
+  });
+
   it('keeps one entry per info-hash; remove forgets it', () => {
     const j = new TransferJournal(memento());
     j.record({ meta: a, target: { folder: '', onExisting: 'refuse' }, paused: false, verifiedBytes: 0 });

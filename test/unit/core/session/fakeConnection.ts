@@ -35,6 +35,9 @@ export class FakeConnection extends TypedEmitter<PeerEvents> {
   readonly blocks: { index: number; begin: number; data: Buffer }[] = [];
   /** the peer's requests waiting to be served */
   readonly queue: BlockRequest[] = [];
+  /** the info dict the session offered for BEP 9 */
+  metadata?: () => Buffer | undefined;
+  readonly extensions = { offerMetadata: (source: () => Buffer | undefined) => void (this.metadata = source) };
 
   constructor(pieceCount: number, readonly address = '10.0.0.1:6881', readonly outgoing = false) {
     super();

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { Hasher } from '../../../../src/core/storage/hasher';
+import { makeTempDir } from '../../../helpers/files';
 
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest();
 
@@ -85,5 +87,43 @@ describe('Hasher', () => {
     });
     assert.equal(code2, 0, 'the child exited by itself');
     assert.equal(out.trim(), sha1(Buffer.alloc(1 << 20)).toString('hex'), 'and only after the hash was delivered');
+  });
+
+  describe('hashFile: a small file read and hashed in the worker', () => {
+    let tmp: { dir: string; cleanup: () => Promise<void> };
+    beforeEach(async () => (tmp = await makeTempDir('sta-hashfile-')));
+    afterEach(() => tmp.cleanup());
+
+    it('gives the SHA-1 of each piece and the size and mtime; a larger file, a folder or an empty file is only looked at', async () => {
+      hasher = new Hasher();
+      const data = randomBytes(3 * 16384 + 5);
+      const path = join(tmp.dir, 'a.bin');
+      await fsp.writeFile(path, data);
+      const st = await fsp.stat(path);
+      const r = await hasher.hashFile(path, 16384, 1 << 20);
+      const expected = Buffer.concat([0, 1, 2, 3].map((i) => sha1(data.subarray(i * 16384, (i + 1) * 16384))));
+      assert.deepEqual(r.hashes, expected);
+      assert.deepEqual([r.file, r.size, r.mtimeMs, r.read, r.afterSize, r.afterMtimeMs], [true, data.length, st.mtimeMs, data.length, data.length, st.mtimeMs]);
+      const big = await hasher.hashFile(path, 16384, data.length - 1);
+      assert.deepEqual([big.file, big.size, big.hashes], [true, data.length, undefined]);
+      assert.equal((await hasher.hashFile(tmp.dir, 16384, 1 << 20)).file, false);
+      await fsp.writeFile(join(tmp.dir, 'empty'), '');
+      assert.deepEqual([(await hasher.hashFile(join(tmp.dir, 'empty'), 16384, 1 << 20)).size], [0]);
+    });
+
+    it('50 files asked at once (batched per turn of the event loop): each answer to its own request; a missing one rejects with ENOENT alone', async () => {
+      hasher = new Hasher();
+      const datas = Array.from({ length: 50 }, (_, i) => randomBytes(100 + i * 313));
+      await Promise.all(datas.map((d, i) => fsp.writeFile(join(tmp.dir, `f${i}`), d)));
+      const asks = datas.map((_, i) => hasher.hashFile(join(tmp.dir, i === 17 ? 'missing' : `f${i}`), 16384, 1 << 20));
+      const results = await Promise.allSettled(asks);
+      results.forEach((r, i) => {
+        if (i === 17) return assert.equal(r.status === 'rejected' && (r.reason as NodeJS.ErrnoException).code, 'ENOENT');
+        assert.equal(r.status, 'fulfilled');
+        assert.deepEqual((r as PromiseFulfilledResult<{ hashes?: Buffer }>).value.hashes, sha1(datas[i]), `file ${i}`);
+      });
+      assert.deepEqual((await hasher.sha1(Buffer.from('abc'))).digest, sha1(Buffer.from('abc')), 'the worker goes on');
+      assert.equal(hasher.pending, 0);
+    });
   });
 });

@@ -71,14 +71,28 @@ describe('PieceStore: a changed file is stale', () => {
     assert.equal(store.stale, true);
   });
 
-  it('a seed whose file changed between hashing and opening is refused at open', async () => {
+  it('a seed whose file changed between hashing and its first read serves nothing: the first read is refused, stale once', async () => {
     const st = await fsp.stat(t.srcPath);
     await sleep(5);
     await scribble(t.srcPath, 0, Buffer.from('x'));
-    await assert.rejects(
-      PieceStore.openSeed(t.srcPath, t.meta, { verify: false, hashedAt: { size: st.size, mtimeMs: st.mtimeMs } }),
-      (e: Error) => e.name === 'StaleFileError',
-    );
+    // a repository file is opened only when a peer reads it (a workspace seeds thousands): the first read checks it
+    const store = await PieceStore.openSeed(t.srcPath, t.meta, { verify: false, hashedAt: { size: st.size, mtimeMs: st.mtimeMs } });
+    stores.push(store);
+    const heard: string[] = [];
+    store.whenStale((reason) => heard.push(reason));
+    const { served, refused } = await readAll(store);
+    assert.equal(served, 0);
+    assert.ok(refused.every((e) => e.name === 'StaleFileError'));
+    assert.equal(heard.length, 1);
+  });
+
+  it('a seed that is deleted is stale (not an I/O error per peer)', async () => {
+    const st = await fsp.stat(t.srcPath);
+    const store = await PieceStore.openSeed(t.srcPath, t.meta, { verify: false, hashedAt: { size: st.size, mtimeMs: st.mtimeMs } });
+    stores.push(store);
+    await fsp.rm(t.srcPath);
+    await assert.rejects(store.readBlock(0, 0, 100), (e: Error) => e.name === 'StaleFileError' && /gone/.test(e.message));
+    assert.equal(store.stale, true);
   });
 
   it('a finished download edited afterwards is stale', async () => {

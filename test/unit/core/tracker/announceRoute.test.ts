@@ -35,6 +35,15 @@ describe('announce route', () => {
     assert.deepEqual(body, want);
   });
 
+  it('a magnet client\'s left=2^63-1 (Transmission before it has the metadata) is a leecher, not a 400', () => {
+    const { announce } = tracker();
+    announce(1, '&left=0&event=started');
+    const answer = decode(announce(2, '&left=9223372036854775807&uploaded=18446744073709551615&event=started'));
+    assert.equal(answer['failure reason'], undefined);
+    assert.equal(answer.complete, 1);
+    assert.equal(answer.incomplete, 1);
+  });
+
   it('compact=0: dictionaries of ip and port, never the peer id (no_peer_id or not)', () => {
     const { announce, catalog } = tracker();
     catalog.publish(meta, 'shared.bin', '10.0.0.1');

@@ -1,6 +1,6 @@
 // Tracker query strings: raw bytes percent-encoded, decoded to bytes, strictly.
 import assert from 'node:assert/strict';
-import { intParam, one, parseQuery, percentDecode, QueryError } from '../../../../src/core/tracker/query';
+import { counterParam, intParam, one, parseQuery, percentDecode, QueryError } from '../../../../src/core/tracker/query';
 
 const every256 = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const pctAll = (b: Buffer) => [...b].map((c) => '%' + c.toString(16).padStart(2, '0')).join('');
@@ -59,5 +59,13 @@ describe('tracker query strings', () => {
     for (const k of ['d', 'e', 'f', 'g', 'h']) assert.throws(() => intParam(q, k), /is not a non-negative integer/, k);
     assert.equal(intParam(q, 'i'), Number.MAX_SAFE_INTEGER);
     assert.equal(intParam(q, 'absent'), undefined);
+  });
+
+  it('counterParam(): byte counters up to 20 digits (64-bit), clamped to MAX_SAFE_INTEGER', () => {
+    const q = parseQuery('a=0&b=9223372036854775807&c=123456789012345678901&d=-1&e=1e3');
+    assert.equal(counterParam(q, 'a'), 0);
+    assert.equal(counterParam(q, 'b'), Number.MAX_SAFE_INTEGER);
+    for (const k of ['c', 'd', 'e']) assert.throws(() => counterParam(q, k), /is not a non-negative integer/, k);
+    assert.equal(counterParam(q, 'absent'), undefined);
   });
 });

@@ -102,4 +102,28 @@ describe('Announcer', () => {
     await never.a.stop();
     assert.deepEqual(failing.requests.map((r) => r.event), ['started']);
   });
+
+  it('halt stops announcing without a stopped (the seeds batch takes over); start may say completed', async () => {
+    const t = await fake();
+    const { a, log } = announcer([[t.url]]);
+    a.start();
+    await until(() => t.requests.length === 1);
+    await a.halt();
+    await a.stop();
+    a.now();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(t.requests.map((r) => r.event), ['started'], 'no stopped, nothing after halt');
+    assert.ok(log.length <= 1);
+    const { a: quiet } = announcer([[t.url]]);
+    quiet.start();
+    await quiet.halt();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(t.requests.length, 1, 'halted before its first announce went out: none goes');
+
+    const { a: b } = announcer([[t.url]]);
+    started.push(b);
+    b.start('completed');
+    await until(() => t.requests.length === 2);
+    assert.equal(t.requests[1].event, 'completed');
+  });
 });

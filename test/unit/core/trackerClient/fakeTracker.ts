@@ -9,20 +9,27 @@ export interface FakeTracker {
   requests: Record<string, string>[];
   /** every request so far as `METHOD /path content-type` */
   lines: string[];
+  /** the body of every request so far */
+  bodies: Buffer[];
   /** how to answer each request: a status (200 unless given) and a body */
   answer: (req: IncomingMessage) => { status?: number; body: Buffer | string };
   close: () => Promise<void>;
 }
 
 export async function fakeTracker(answer: FakeTracker['answer']): Promise<FakeTracker> {
-  const fake: FakeTracker = { url: '', requests: [], lines: [], answer, close: async () => undefined };
+  const fake: FakeTracker = { url: '', requests: [], lines: [], bodies: [], answer, close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const [path, query = ''] = (req.url ?? '').split('?');
     fake.lines.push(`${req.method} ${path} ${req.headers['content-type'] ?? ''}`.trim());
     fake.requests.push(Object.fromEntries(query.split('&').map((part) => part.split('=').map(latin1) as [string, string])));
-    const { status = 200, body } = fake.answer(req);
-    res.writeHead(status, { 'Content-Type': 'text/plain' });
-    res.end(body);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      fake.bodies.push(Buffer.concat(chunks));
+      const { status = 200, body } = fake.answer(req);
+      res.writeHead(status, { 'Content-Type': 'text/plain' });
+      res.end(body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/announce`;

@@ -1,7 +1,7 @@
 // FrameParser: the byte stream → handshake + frames, with every length checked before
 // the body is buffered.
 import assert from 'node:assert/strict';
-import { FrameParser, Frame, ProtocolError } from '../../../../src/core/wire/frameParser';
+import { FrameParser, Frame, MAX_EXTENDED_FRAME, ProtocolError } from '../../../../src/core/wire/frameParser';
 import * as M from '../../../../src/core/wire/messages';
 import { prng } from '../../../helpers/prng';
 
@@ -255,7 +255,7 @@ describe('FrameParser', () => {
     assert.match(rejectOf(M.bitfield(Buffer.alloc(many / 8 + 1)), many).message, /over the \d+-byte limit/);
   });
 
-  it('closes on an unknown message id (BEP 10 included: we set no extension bit)', () => {
+  it('closes on an unknown message id (BEP 10\'s 20 included when the peer did not set the extension bit)', () => {
     for (const id of [10, 11, 13, 14, 15, 16, 17, 20, 0x7f, 0xff]) {
       for (const len of [1, 2, 50]) {
         const head = frame(id, Buffer.alloc(0), len); // header only: judged before the body
@@ -263,6 +263,49 @@ describe('FrameParser', () => {
         assert.equal(e.message, `unknown message id ${id}`);
       }
     }
+  });
+
+  it('with the peer\'s BEP 10 bit: extension messages up to a metadata piece and its dict, judged on the id byte', () => {
+    const ext = () => {
+      const p = parser(PIECES);
+      p.extended = true;
+      return p;
+    };
+    // a 16 KiB ut_metadata piece after its dict is longer than any BEP 3 frame
+    const header = Buffer.from('d8:msg_typei1e5:piecei0e10:total_sizei99999ee');
+    const big = frame(M.Msg.Extended, Buffer.concat([Buffer.from([3]), header, Buffer.alloc(M.BLOCK_SIZE)]));
+    assert.ok(big.length - 4 > MAX_FRAME);
+    const p = ext();
+    p.push(big.subarray(0, 4));
+    assert.equal(p.next(), undefined, 'needs the id before judging a long frame');
+    p.push(big.subarray(4));
+    const f = p.next()!;
+    assert.deepEqual([f.id, f.payload.length], [M.Msg.Extended, big.length - 5]);
+    const empty = ext();
+    empty.push(frame(M.Msg.Extended, Buffer.alloc(0), 1));
+    assert.throws(() => empty.next(), new RegExp(`^Error: extension message of 1 bytes \\(must be 2\\.\\.${MAX_EXTENDED_FRAME}\\)$`));
+    // the long lengths are only for id 20: any other id with one is refused on its 5th byte
+    const q = ext();
+    q.push(frame(M.Msg.Have, Buffer.alloc(0), MAX_FRAME + 100));
+    assert.throws(() => q.next(), /message 4 with length 16493 \(must be 5\)/);
+    assert.equal(q.bufferedBytes, 5);
+    // and beyond the extension cap, the prefix alone decides as before
+    const r = ext();
+    r.push(frame(M.Msg.Extended, Buffer.alloc(0), MAX_EXTENDED_FRAME + 1).subarray(0, 4));
+    assert.throws(() => r.next(), /over the \d+-byte limit/);
+  });
+
+  it('a metadata-only connection (anyBitfield) reads a bitfield of any plausible size, and no more', () => {
+    for (const bytes of [0, 1, 5, 40_000]) {
+      const p = parser(0);
+      p.anyBitfield = true;
+      p.push(M.bitfield(Buffer.alloc(bytes, 0xff)));
+      assert.equal(p.next()!.payload.length, bytes);
+    }
+    const p = parser(0);
+    p.anyBitfield = true;
+    p.push(M.bitfield(Buffer.alloc((1 << 20) / 8 + 1)).subarray(0, 4));
+    assert.throws(() => p.next(), /over the \d+-byte limit/);
   });
 
   it('reads keep-alives one at a time, whole or split', () => {
