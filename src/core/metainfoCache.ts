@@ -16,8 +16,8 @@ interface Entry {
   mtimeMs: number;
   /** the tracker list the torrent was made for, as JSON */
   announce: string;
-  /** the .torrent, base64 */
-  torrent: string;
+  /** the .torrent: base64 as read from the file, or the bytes a Metainfo holds anyway (no second copy in memory) */
+  torrent: string | Buffer;
 }
 
 interface CacheFile {
@@ -46,14 +46,16 @@ export class MetainfoCache {
     const entries = await this.load();
     this.used.add(path);
     const e = entries.get(path);
-    return e && e.size === size && e.mtimeMs === mtimeMs && e.announce === announce ? Buffer.from(e.torrent, 'base64') : undefined;
+    if (!e || e.size !== size || e.mtimeMs !== mtimeMs || e.announce !== announce) return undefined;
+    if (typeof e.torrent === 'string') e.torrent = Buffer.from(e.torrent, 'base64');
+    return e.torrent;
   }
 
   /** Remembers a .torrent just made for the file as it was (size, mtime); written within SAVE_DELAY_MS. */
   async set(path: string, size: number, mtimeMs: number, announce: string, torrent: Buffer): Promise<void> {
     const entries = await this.load();
     this.used.add(path);
-    entries.set(path, { size, mtimeMs, announce, torrent: torrent.toString('base64') });
+    entries.set(path, { size, mtimeMs, announce, torrent });
     this.dirty = true;
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), SAVE_DELAY_MS);
@@ -76,7 +78,7 @@ export class MetainfoCache {
     let unused = 0;
     for (const [path, e] of this.entries) {
       if (!this.used.has(path) && unused++ >= MAX_UNUSED) continue;
-      out[path] = e;
+      out[path] = { ...e, torrent: typeof e.torrent === 'string' ? e.torrent : e.torrent.toString('base64') };
     }
     const doc: CacheFile = { format: FORMAT, root: this.root, entries: out };
     await fsp.mkdir(this.dir, { recursive: true });

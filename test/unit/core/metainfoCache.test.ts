@@ -23,7 +23,17 @@ describe('metainfo cache', () => {
     cacheDir = join(tmp.dir, 'cache');
     await fsp.mkdir(root);
   });
-  afterEach(() => tmp.cleanup());
+  /** repositories with a cache: written (flushed) before their folder goes, or a late save would make it again */
+  const cachedRepos: Repository[] = [];
+  const cached = () => {
+    const repo = new Repository({ root, cacheDir });
+    cachedRepos.push(repo);
+    return repo;
+  };
+  afterEach(async () => {
+    await Promise.all(cachedRepos.splice(0).map((r) => r.flushCache()));
+    await tmp.cleanup();
+  });
 
   /** Writes `n` files with a fixed mtime; their bytes can later change behind the cache's back. */
   const writeFiles = async (n: number, fill?: number) => {
@@ -37,7 +47,7 @@ describe('metainfo cache', () => {
 
   it('200 files: one cache file; a new run (restart) takes every torrent from it without reading a file', async () => {
     const files = await writeFiles(200);
-    const repo = new Repository({ root, cacheDir });
+    const repo = cached();
     const first = await Promise.all(files.map((f) => repo.metainfo(f, ANNOUNCE)));
     await repo.flushCache();
     const names = await fsp.readdir(cacheDir);
@@ -46,14 +56,14 @@ describe('metainfo cache', () => {
     // same sizes and mtimes, other bytes: only a re-hash would notice, so the torrents must come from the cache
     const again = await writeFiles(200, 7);
     assert.deepEqual(again, files);
-    const restarted = new Repository({ root, cacheDir });
+    const restarted = cached();
     const second = await Promise.all(again.map((f) => restarted.metainfo(f, ANNOUNCE)));
     assert.deepEqual(second.map((m) => m.infoHashHex), first.map((m) => m.infoHashHex));
   });
 
   it('is written atomically (no temporary file left) and only once per burst of new entries', async () => {
     const files = await writeFiles(50);
-    const repo = new Repository({ root, cacheDir });
+    const repo = cached();
     await Promise.all(files.map((f) => repo.metainfo(f, ANNOUNCE)));
     assert.deepEqual(await fsp.readdir(cacheDir).catch(() => []), [], 'nothing written yet: new entries are gathered');
     await repo.flushCache();
@@ -66,12 +76,12 @@ describe('metainfo cache', () => {
 
   it('a damaged cache file costs a re-hash, never an error; another repository never uses this one\'s entries', async () => {
     const [file] = await writeFiles(1);
-    const repo = new Repository({ root, cacheDir });
+    const repo = cached();
     const meta = await repo.metainfo(file, ANNOUNCE);
     await repo.flushCache();
     const [name] = await fsp.readdir(cacheDir);
     await fsp.writeFile(join(cacheDir, name), '{"format":1,"root":');
-    assert.equal((await new Repository({ root, cacheDir }).metainfo(file, ANNOUNCE)).infoHashHex, meta.infoHashHex);
+    assert.equal((await cached().metainfo(file, ANNOUNCE)).infoHashHex, meta.infoHashHex);
     const other = new MetainfoCache(cacheDir, join(tmp.dir, 'elsewhere'));
     assert.notEqual(other.file, join(cacheDir, name));
     assert.equal(await other.get(file.path, file.size, file.mtimeMs, JSON.stringify(ANNOUNCE)), undefined);
@@ -96,7 +106,7 @@ describe('metainfo cache', () => {
 
     // through the repository: the file as scanned (old mtime) is not cached with hashes that may mix versions
     await fsp.utimes(path, MTIME, MTIME);
-    const repo = new Repository({ root, cacheDir });
+    const repo = cached();
     const cache = new MetainfoCache(cacheDir, root);
     await fsp.writeFile(path, randomBytes(3 << 20)); // rewritten after the scan: its mtime is now
     await repo.metainfo(file, ANNOUNCE);

@@ -28,7 +28,17 @@ describe('Repository', () => {
     cacheDir = join(base, 'cache');
     await fsp.mkdir(root);
   });
-  afterEach(() => fsp.rm(base, { recursive: true, force: true }));
+  /** repositories with a cache: written (flushed) before their folder goes, or a late save would make it again */
+  const cachedRepos: Repository[] = [];
+  const cached = () => {
+    const repo = new Repository({ root, cacheDir });
+    cachedRepos.push(repo);
+    return repo;
+  };
+  afterEach(async () => {
+    await Promise.all(cachedRepos.splice(0).map((r) => r.flushCache()));
+    await fsp.rm(base, { recursive: true, force: true });
+  });
 
   describe('scan', () => {
     it('shares regular non-empty files, sorted, with forward-slash paths; the default excludes keep secrets and tooling out', async () => {
@@ -124,7 +134,7 @@ describe('Repository', () => {
     it('an unchanged file is not hashed again: the cached metainfo is returned even if its bytes secretly changed', async () => {
       const original = randomBytes(100_000);
       const file = await fileAt('data.bin', original);
-      const repo = new Repository({ root, cacheDir });
+      const repo = cached();
       const first = await repo.metainfo(file, ANNOUNCE);
       assert.deepEqual(first.pieceHashes, await hashesOf(original));
       await repo.flushCache();
@@ -132,13 +142,13 @@ describe('Repository', () => {
       // Same size and mtime, other bytes: only a re-hash would notice.
       const same = await fileAt('data.bin', randomBytes(100_000));
       assert.deepEqual(same, file);
-      const second = await new Repository({ root, cacheDir }).metainfo(same, ANNOUNCE);
+      const second = await cached().metainfo(same, ANNOUNCE);
       assert.equal(second.infoHashHex, first.infoHashHex);
       assert.deepEqual(second.torrent, first.torrent);
     });
 
     it('a changed file (size or mtime) gets new hashes, and the cache then holds them', async () => {
-      const repo = new Repository({ root, cacheDir });
+      const repo = cached();
       const first = await repo.metainfo(await fileAt('data.bin', randomBytes(50_000)), ANNOUNCE);
       const grown = randomBytes(60_000);
       const changed = await fileAt('data.bin', grown);
@@ -158,7 +168,7 @@ describe('Repository', () => {
 
     it('another tracker list is another torrent; without a cacheDir every call hashes', async () => {
       const file = await fileAt('data.bin', randomBytes(20_000));
-      const repo = new Repository({ root, cacheDir });
+      const repo = cached();
       const one = await repo.metainfo(file, ANNOUNCE);
       const two = await repo.metainfo(file, [...ANNOUNCE, 'http://10.0.0.2:7070/announce']);
       assert.deepEqual(two.announceList, [[ANNOUNCE[0]], ['http://10.0.0.2:7070/announce']]);
@@ -180,11 +190,11 @@ describe('Repository', () => {
     it('are private (BEP 27) when the announce URL carries a team key, public otherwise', async () => {
       await write('data.bin', randomBytes(30_000));
       const [file] = await new Repository({ root }).scan();
-      const repo = new Repository({ root, cacheDir });
+      const repo = cached();
       const keyed = await repo.metainfo(file, ['http://127.0.0.1:7070/0123456789abcdef0123456789abcdef/announce']);
       assert.equal(keyed.private, true);
       assert.equal((await repo.metainfo(file, ANNOUNCE)).private, false);
-      assert.equal((await new Repository({ root, cacheDir }).metainfo(file, keyed.announceList[0])).private, true, 'and from the cache');
+      assert.equal((await cached().metainfo(file, keyed.announceList[0])).private, true, 'and from the cache');
     });
   });
 
@@ -197,7 +207,7 @@ describe('Repository', () => {
       const abort = new AbortController();
       const started = Date.now();
       setTimeout(() => abort.abort(), 100);
-      await assert.rejects(new Repository({ root, cacheDir }).metainfo(file, ANNOUNCE, abort.signal), { name: 'AbortError' });
+      await assert.rejects(cached().metainfo(file, ANNOUNCE, abort.signal), { name: 'AbortError' });
       assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
     });
   });

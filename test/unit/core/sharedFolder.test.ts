@@ -36,7 +36,7 @@ describe('SharedFolder', function () {
     folder.on('unshared', (rel: string) => events.push(`unshared ${rel}`));
   });
   afterEach(async () => {
-    folder.close();
+    await folder.close(); // its metainfo cache written before the folder goes
     await engine.close();
     await tracker.close();
     await fsp.rm(base, { recursive: true, force: true });
