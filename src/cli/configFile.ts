@@ -11,6 +11,7 @@ export const CONFIG_KEYS = {
   host: 'a string',
   port: 'a number',
   'max-upload-rate': 'a rate such as "5M"',
+  'max-download-rate': 'a rate such as "5M"',
   'upload-slots': 'a number',
 } as const;
 

@@ -1,5 +1,5 @@
 // The options `sta share` and `sta get` share: where the local peer listens, how fast
-// it uploads, how it reports; and the one place that turns them into the Engine's options.
+// it uploads and downloads, how it reports; and the one place that turns them into the Engine's options.
 import { consoleLogger, type EngineOptions, type Logger, redact, teamKeyOf } from '../core/api';
 import { intOption, OptionSpec, rateOption } from './args';
 
@@ -7,6 +7,7 @@ export const engineOptionSpecs: Record<string, OptionSpec> = {
   host: { type: 'string', default: '0.0.0.0', arg: 'ADDR', help: 'address to accept peers on' },
   port: { type: 'string', default: '0', arg: 'N', help: 'peer port (0 = any free port)' },
   'max-upload-rate': { type: 'string', arg: 'BYTES/S', help: 'upload limit, e.g. 5M or 800K (default: none)' },
+  'max-download-rate': { type: 'string', arg: 'BYTES/S', help: 'download limit for all files together, e.g. 5M or 800K (default: none)' },
   json: { type: 'boolean', default: false, help: 'one JSON event per line on stdout' },
   verbose: { type: 'boolean', short: 'v', default: false, help: 'log more' },
 };
@@ -19,6 +20,7 @@ export function engineOptionsFrom(values: Record<string, any>, trackers: string[
     trackers,
     logger: withoutKeys(consoleLogger('', values.verbose), trackers),
     maxUploadRate: rateOption(values, 'max-upload-rate'),
+    maxDownloadRate: rateOption(values, 'max-download-rate'),
   };
 }
 

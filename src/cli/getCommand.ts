@@ -3,11 +3,12 @@ import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   announceUrlOf, consoleLogger, Engine, fetchCatalog, fetchCatalogEntry, fetchMetainfo, formatBytes, Metainfo, OnExisting, parseMagnet, parseTorrent,
-  resolveMagnet,
+  resolveMagnet, type SeedingStopped, type SeedLimits, type TorrentSession, watchSeedLimits,
 } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';
-import { checkReporter, makeReporter, report } from './progress';
+import { originOf } from './flagDefaults';
+import { checkReporter, makeReporter, report, type Reporter } from './progress';
 import { waitForSignal } from './signals';
 
 export const getSpec: CommandSpec = {
@@ -27,7 +28,9 @@ export const getSpec: CommandSpec = {
       arg: 'refuse|suffix|update',
       help: 'a different file already has the name: refuse, save as "name (1).ext", or update it (reuse its matching pieces, fetch only what changed)',
     },
-    seed: { type: 'boolean', default: false, help: 'keep seeding after the download until interrupted' },
+    seed: { type: 'boolean', default: false, help: 'keep seeding after the download until interrupted (or a --seed-ratio/--seed-time limit)' },
+    'seed-ratio': { type: 'string', arg: 'R', help: 'seed until uploaded ÷ size reaches R, then exit 0 (0 = do not seed; implies --seed)' },
+    'seed-time': { type: 'string', arg: 'MIN', help: 'seed for MIN minutes, then exit 0 (implies --seed)' },
     select: { type: 'string', multiple: true, arg: 'GLOB', help: 'a folder torrent: only the files matching GLOB (path inside it; repeatable)' },
     timeout: { type: 'string', arg: 'SEC', help: 'give up after this many seconds' },
     ...engineOptionSpecs,
@@ -94,6 +97,8 @@ export async function getCommand(argv: string[]): Promise<number> {
   if (!IF_EXISTS.includes(onExisting)) throw new UsageError('--if-exists must be refuse, suffix or update');
   const trackers: string[] = (values.tracker ?? []).map(announceUrlOf);
   const timeout = intOption(values, 'timeout', 1, 7 * 86400);
+  const limits: SeedLimits = { ratio: numberOption(values, 'seed-ratio'), minutes: numberOption(values, 'seed-time') };
+  const seed = values.seed === true || limits.ratio !== undefined || limits.minutes !== undefined;
   const { meta, relPath } = await resolveTarget(positionals[0], trackers);
   if (trackers.length === 0 && meta.announceList.length === 0) throw new UsageError('the torrent names no tracker; pass --tracker URL');
   const out = resolve(values.out);
@@ -131,11 +136,33 @@ export async function getCommand(argv: string[]): Promise<number> {
     reporter.event('complete', done);
     const reuse = reusedBytes > 0 ? ` (${formatBytes(reusedBytes)} reused from the local copy, ${formatBytes(downloaded)} from peers)` : '';
     if (!values.json) console.error(`${meta.name}: verified, ${formatBytes(meta.length)} in ${secs.toFixed(1)} s${reuse} → ${result.path}`);
-    if (values.seed) await waitForSignal();
+    if (seed) await seedUntilDone(session, limits, reporter, values.json);
   } else {
     reporter.event('failed', { name: meta.name, reason: result.reason, fromPeers: perPeer, reusedBytes });
     console.error(`sta: ${meta.name}: ${result.reason}`);
   }
   await engine.close();
   return result.ok ? 0 : 1;
+}
+
+/** A number ≥ 0 (a ratio, minutes), fractions allowed; a UsageError names where a bad one came from. */
+export function numberOption(values: Record<string, any>, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(String(raw).trim()) ? Number(raw) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`${originOf(values, name)} must be a number of 0 or more such as 1.5, not "${raw}"`);
+  return n;
+}
+
+/** Seeds the finished download until a limit (`seeded` event, saying which) or a signal; the file stays either way. */
+async function seedUntilDone(session: TorrentSession, limits: SeedLimits, reporter: Reporter, json: boolean): Promise<void> {
+  const stopped = await new Promise<SeedingStopped | undefined>((done) => {
+    const unwatch = watchSeedLimits(session, limits, done);
+    void waitForSignal().then(() => (unwatch(), done(undefined)));
+  });
+  if (!stopped) return;
+  const { name } = session.meta;
+  const { uploaded } = session.progress();
+  reporter.event('seeded', { name, infoHash: session.infoHashHex, reason: stopped.reason, ratio: stopped.ratio, seconds: stopped.seconds, uploaded });
+  if (!json) console.error(`${name}: seeding stopped (${stopped.text}): ${formatBytes(uploaded)} sent in ${stopped.seconds.toFixed(0)} s`);
 }

@@ -16,6 +16,7 @@ export type { TorrentSession } from './session/torrentSession';
 export type { PeerStats, SessionEvents, SessionProgress, SessionState } from './session/sessionTypes';
 export { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEERS, DEFAULT_UPLOAD_SLOTS } from './session/sessionTypes';
 export { DEFAULT_PIECE_CACHE_BUDGET, DEFAULT_PIECE_CACHE_IDLE_MS } from './session/pieceCacheBudget';
+export { hasSeedLimit, type SeedingStopped, type SeedLimits, watchSeedLimits } from './session/seedLimits';
 export { ExistingFileError, type OnExisting } from './storage/placement';
 export { NotAFolderError, PathError } from './storage/safePath';
 export { announceUrlOf, catalogUrlOf, TEAM_KEY_PATTERN, teamKeyOf, withoutTeamKey, withTeamKey } from './trackerClient/urls';

@@ -4,13 +4,14 @@ import { promises as fsp } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { TypedEmitter } from './events';
 import { Logger, silentLogger } from './log';
+import type { EngineOptions } from './engineOptions';
 import { createTorrent, Metainfo } from './metainfo';
 import type { FileState } from './storage/fileGuard';
 import { Hasher } from './storage/hasher';
 import type { OnExisting } from './storage/placement';
 import { PieceStore } from './storage/pieceStore';
 import { DEFAULT_PIECE_CACHE_BUDGET, DEFAULT_PIECE_CACHE_IDLE_MS, PieceCacheBudget } from './session/pieceCacheBudget';
-import { Throttle } from './session/throttle';
+import { paceReads, Throttle } from './session/throttle';
 import { TorrentSession } from './session/torrentSession';
 import { SeedAnnouncer } from './trackerClient/seedAnnouncer';
 import { announceUrlOf, teamKeyOf } from './trackerClient/urls';
@@ -18,31 +19,7 @@ import { makePeerId } from './wire/messages';
 import { PeerConnection } from './wire/peerConnection';
 import { PendingConnections } from './wire/pendingConnections';
 
-export interface EngineOptions {
-  /** address to listen on; '0.0.0.0' to be reachable from the LAN */
-  host?: string;
-  /** 0 = any free port */
-  port?: number;
-  /** tracker URLs; each is its own BEP 12 tier. Empty: use each torrent's own trackers */
-  trackers?: string[];
-  logger?: Logger;
-  /** default DEFAULT_MAX_PEERS */
-  maxPeersPerTorrent?: number;
-  /** default DEFAULT_UPLOAD_SLOTS */
-  uploadSlots?: number;
-  /** per torrent; default DEFAULT_MAX_BUFFERED_BYTES */
-  maxBufferedBytes?: number;
-  /** upload limit in bytes per second for all torrents together; 0 or absent: none */
-  maxUploadRate?: number;
-  /** bind outgoing connections to this address; default: `host` when that is a loopback address, so all traffic stays on it */
-  localAddress?: string;
-  /** connections of all torrents together, handshakes under way included; default DEFAULT_MAX_CONNECTIONS */
-  maxConnections?: number;
-  /** bytes of piece cache for all seeded files together; default DEFAULT_PIECE_CACHE_BUDGET */
-  pieceCacheBudget?: number;
-  /** a file unread this long gives its cache back; default DEFAULT_PIECE_CACHE_IDLE_MS */
-  pieceCacheIdleMs?: number;
-}
+export type { EngineOptions };
 
 export interface DownloadOptions {
   /**
@@ -66,6 +43,8 @@ export interface DownloadOptions {
   onCheckProgress?: (done: number, total: number) => void;
   /** a multi-file torrent: only the files these globs match (paths inside the torrent) are downloaded */
   select?: readonly string[];
+  /** http(s) announce URLs for this torrent besides the engine's (a magnet's `tr=`, a .torrent's own): each its own tier */
+  trackers?: readonly string[];
 }
 
 /** all torrents' connections together, as libtorrent's and Transmission's global peer limit (200) */
@@ -91,6 +70,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
   private readonly log: Logger;
   port = 0;
   private readonly uploadThrottle?: Throttle;
+  private readonly downloadThrottle?: Throttle;
   private readonly pieceCache: PieceCacheBudget;
   /** stores being opened (their data hashed), by info-hash: remove() and close() abort them */
   private readonly openings = new Map<string, { abort: AbortController; done: Promise<PieceStore> }>();
@@ -104,6 +84,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
     this.seeds = new SeedAnnouncer({ peerId: this.peerId, port: () => this.port, log: this.log });
     this.pieceCache = new PieceCacheBudget(opts.pieceCacheBudget ?? DEFAULT_PIECE_CACHE_BUDGET, opts.pieceCacheIdleMs ?? DEFAULT_PIECE_CACHE_IDLE_MS);
     if (opts.maxUploadRate) this.uploadThrottle = new Throttle(opts.maxUploadRate);
+    if (opts.maxDownloadRate) this.downloadThrottle = new Throttle(opts.maxDownloadRate);
   }
 
   /** Outgoing connections leave from `localAddress`, or from a loopback `host` we listen on. */
@@ -157,6 +138,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
       this.emit('rejected', `${socket.remoteAddress}:${socket.remotePort}`, 'too many connections');
       return void socket.destroy();
     }
+    if (this.downloadThrottle) paceReads(socket, this.downloadThrottle);
     const conn = new PeerConnection(socket, {
       outgoing: false,
       ourPeerId: this.peerId,
@@ -182,13 +164,16 @@ export class Engine extends TypedEmitter<EngineEvents> {
     this.pending.add(conn);
   }
 
-  private add(meta: Metainfo, store: PieceStore, catalogPath?: string): TorrentSession {
+  private add(meta: Metainfo, store: PieceStore, catalogPath?: string, extra: readonly string[] = []): TorrentSession {
+    const tiers = this.trackerTiers;
+    const known = new Set(tiers?.flat());
+    const more = [...new Set(extra.map(announceUrlOf))].filter((u) => !known.has(u)).map((u) => [u]);
     const session = new TorrentSession({
       meta,
       store,
       peerId: this.peerId,
       port: this.port,
-      trackers: this.trackerTiers,
+      trackers: tiers && more.length > 0 ? [...tiers, ...more] : tiers,
       catalogPath,
       logger: this.log,
       maxPeers: this.opts.maxPeersPerTorrent,
@@ -196,6 +181,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
       maxBufferedBytes: this.opts.maxBufferedBytes,
       localAddress: this.localAddress,
       uploadThrottle: this.uploadThrottle,
+      downloadThrottle: this.downloadThrottle,
       pieceCacheBudget: this.pieceCache,
       connectionRoom: () => this.maxConnections - this.connectionCount,
       seedAnnouncer: this.seeds,
@@ -207,7 +193,8 @@ export class Engine extends TypedEmitter<EngineEvents> {
 
   /**
    * Seeds a complete file in place (a repository file). `hashedAt` is the file's size and mtime when
-   * `meta` was hashed: a file changed since is refused (StaleFileError) rather than served.
+   * `meta` was hashed: the file is then opened only when a peer reads it, and refused (StaleFileError,
+   * the session's `stale`) rather than served if it changed since.
    */
   async seed(path: string, opts: { meta?: Metainfo; catalogPath?: string; verify?: boolean; hashedAt?: FileState } = {}): Promise<TorrentSession> {
     const announce = this.trackerTiers?.[0]?.[0];
@@ -239,7 +226,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
     const hasher = this.hasher;
     const open = (signal: AbortSignal) => PieceStore.open({ dir, meta, relPath, hasher, logger: this.log, onExisting, onCheckProgress, select, signal });
     const store = await this.opening(meta, open);
-    const s = this.add(meta, store, opts.catalogPath ?? relPath ?? meta.name);
+    const s = this.add(meta, store, opts.catalogPath ?? relPath ?? meta.name, opts.trackers);
     s.start();
     return s;
   }

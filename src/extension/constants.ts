@@ -17,6 +17,7 @@ export const Commands = {
   copyMagnet: 'sta.copyMagnet',
   exportTorrent: 'sta.exportTorrent',
   showLog: 'sta.showLog',
+  openLink: 'sta.openLink',
 } as const;
 
 export const Views = {
@@ -29,6 +30,8 @@ export const ContextKeys = {
   running: 'sta.running',
   trackerUnreachable: 'sta.trackerUnreachable',
   localTrackerRunning: 'sta.localTrackerRunning',
+  /** Transfers lists a finished or failed row: Clear Finished Transfers is offered in the palette */
+  hasFinishedTransfers: 'sta.hasFinishedTransfers',
 } as const;
 
 export const Settings = {
@@ -41,6 +44,9 @@ export const Settings = {
   maxPeersPerFile: 'maxPeersPerFile',
   uploadSlots: 'uploadSlots',
   maxUploadRate: 'maxUploadRate',
+  maxDownloadRate: 'maxDownloadRate',
+  seedRatioLimit: 'seedRatioLimit',
+  seedTimeMinutes: 'seedTimeMinutes',
   autoStart: 'autoStart',
   localTrackerPort: 'localTrackerPort',
   localTrackerOnLan: 'localTrackerOnLan',
@@ -57,6 +63,8 @@ export const StoreKeys = {
   sharedWith: 'sta.sharedWith',
   /** workspaceState: unfinished downloads by info-hash, so a window reload finds them again */
   transfers: 'sta.transfers',
+  /** workspaceState: the remote-reachability warning was shown in this workspace */
+  remoteWarned: 'sta.remoteWarned',
 } as const;
 
 /** contextValue of tree items; `when` clauses in package.json match these */

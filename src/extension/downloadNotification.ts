@@ -11,7 +11,8 @@ export class DownloadNotification extends Disposable {
       transfers.onDidFinish((t) => {
         if (t.kind !== 'download' || !t.path) return;
         const file = vscode.Uri.file(t.path);
-        void vscode.window.showInformationMessage(`STA: ${displayText(t.name)} downloaded and verified.`, 'Reveal in Explorer').then(
+        const message = vscode.l10n.t('STA: {0} downloaded and verified.', displayText(t.name));
+        void vscode.window.showInformationMessage(message, vscode.l10n.t('Reveal in Explorer')).then(
           (pick) => pick && vscode.commands.executeCommand('revealInExplorer', file),
         );
       }),

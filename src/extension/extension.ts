@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as fileActions from './commands/fileActions';
+import { LinkOpener } from './commands/openLink';
 import { requestCommand } from './commands/request';
 import * as startStop from './commands/startStop';
 import * as team from './commands/team';
@@ -16,8 +17,11 @@ import { StaService } from './model/staService';
 import { workspaceFolder } from './model/workspaceFolder';
 import { readSettings } from './settings';
 import { ShareConsent } from './shareConsent';
+import { RemoteWarning } from './remoteWarning';
+import { SettingsChanges } from './settingsChanges';
 import { StatusBar } from './statusBar';
 import { TeamKeys } from './teamKeys';
+import { StaUriHandler } from './uriHandler';
 import { SharedView } from './views/sharedView';
 import { TrackerFilesView } from './views/trackerFilesView';
 import { TransfersView } from './views/transfersView';
@@ -29,7 +33,11 @@ export interface StaApi {
   /** the first-Start question and its remembered answers */
   consent: ShareConsent;
   teamKeys: TeamKeys;
+  /** magnets and .torrents: STA: Open Magnet Link or .torrent… and the vscode:// handler (its `confirm` is the modal) */
+  links: LinkOpener;
   statusBar: StatusBar;
+  /** settings applied while running, or a restart offered */
+  settingsChanges: SettingsChanges;
   trackerFiles: TrackerFilesView;
   transfers: TransfersView;
   shared: SharedView;
@@ -54,12 +62,18 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   const shared = own(new SharedView(service));
   own(new HashingProgress(service.shares));
   own(new DownloadNotification(service.transfers));
+  const settingsChanges = own(new SettingsChanges(service, () => startStop.startCommand(service)));
+  own(new RemoteWarning(service, context.workspaceState));
 
   const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
   own(service.onDidChangeRunning((running) => setContext(ContextKeys.running, running)));
   own(localTracker.onDidChange((running) => setContext(ContextKeys.localTrackerRunning, running)));
   own(vscode.workspace.onDidGrantWorkspaceTrust(() => setContext(ContextKeys.running, service.running)));
   setContext(ContextKeys.running, false);
+  const finishedListed = () => service.transfers.values().some((t) => t.done || t.progress.state === 'failed');
+  let finished = finishedListed();
+  own(service.transfers.onDidChange(() => finished !== finishedListed() && setContext(ContextKeys.hasFinishedTransfers, (finished = !finished))));
+  setContext(ContextKeys.hasFinishedTransfers, finished);
 
   const command = (id: string, fn: (...args: any[]) => unknown) => own(vscode.commands.registerCommand(id, fn));
   command(Commands.start, () => startStop.startCommand(service));
@@ -70,18 +84,21 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   command(Commands.stopLocalTracker, () => team.stopLocalTrackerCommand(localTracker));
   command(Commands.copyInvite, () => team.copyInviteCommand(localTracker, teamKeys));
   command(Commands.joinTeam, (invite?: unknown) => team.joinTeamCommand(service, teamKeys, typeof invite === 'string' ? invite : undefined));
-  command(Commands.pauseTransfer, (item) => transferActions.pauseTransfer(service, item));
-  command(Commands.resumeTransfer, (item) => transferActions.resumeTransfer(service, item));
-  command(Commands.cancelTransfer, (item) => transferActions.cancelTransfer(service, item));
+  command(Commands.pauseTransfer, (item, items) => transferActions.pauseTransfer(service, item, items));
+  command(Commands.resumeTransfer, (item, items) => transferActions.resumeTransfer(service, item, items));
+  command(Commands.cancelTransfer, (item, items) => transferActions.cancelTransfer(service, item, items));
   command(Commands.revealTransfer, (item) => transferActions.revealTransfer(item));
   command(Commands.clearFinished, () => service.transfers.clearFinished());
   command(Commands.shareFile, (uri) => fileActions.shareFileCommand(service, uri));
   command(Commands.copyMagnet, (item) => fileActions.copyMagnetCommand(service, item));
   command(Commands.exportTorrent, (item) => fileActions.exportTorrentCommand(service, item));
   command(Commands.showLog, () => channel.show());
+  const links = new LinkOpener(service, teamKeys, log);
+  command(Commands.openLink, (arg?: unknown) => links.command(arg));
+  own(vscode.window.registerUriHandler(new StaUriHandler(links)));
 
   // autoStart comes from user settings only; the first Start in a workspace still asks
   if (readSettings().autoStart && vscode.workspace.isTrusted && workspaceFolder()) void startStop.startCommand(service);
   log.info(`STA activated (views: ${Object.values(Views).join(', ')})`);
-  return { service, localTracker, consent, teamKeys, statusBar, trackerFiles, transfers: transfersView, shared };
+  return { service, localTracker, consent, teamKeys, links, statusBar, settingsChanges, trackerFiles, transfers: transfersView, shared };
 }

@@ -25,7 +25,7 @@ export class HashingProgress extends Disposable {
     const finished = new Promise<void>((resolve) => (this.finish = resolve));
     // the task may start after the first report: that one waits for it
     this.report = (message) => (progress ? progress.report({ message }) : (first = message));
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'STA: hashing shared files' }, (p) => {
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('STA: hashing shared files') }, (p) => {
       progress = p;
       if (first) p.report({ message: first });
       return finished;

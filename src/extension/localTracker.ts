@@ -87,7 +87,10 @@ export class LocalTracker extends Disposable {
           settled = true;
           // the child's only way to tell us why is its stderr
           const inUse = /EADDRINUSE/.test(err);
-          reject(new Error(inUse ? `port ${port} is already in use` : `the tracker exited before listening: ${err.trim().split('\n').pop() ?? code}`));
+          const why = inUse
+            ? vscode.l10n.t('port {0} is already in use', port)
+            : vscode.l10n.t('the tracker exited before listening: {0}', err.trim().split('\n').pop() ?? String(code));
+          reject(new Error(why));
         }
       });
     });

@@ -14,6 +14,10 @@ export const SettingDefaults = {
   maxPeersPerFile: DEFAULT_MAX_PEERS,
   uploadSlots: DEFAULT_UPLOAD_SLOTS,
   maxUploadRate: 0,
+  maxDownloadRate: 0,
+  // a finished download's seeding limits; 0 = none (a shared workspace file has none at all)
+  seedRatioLimit: 0,
+  seedTimeMinutes: 0,
   autoStart: false,
   localTrackerPort: LOCAL_TRACKER_PORT,
   localTrackerOnLan: false,

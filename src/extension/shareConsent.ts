@@ -24,19 +24,18 @@ export interface SharePlan {
 
 export type ShareAnswer = 'share' | 'showFiles' | undefined;
 
-const SHARE = 'Share';
-const SHOW_FILES = 'Show Files';
-
 /** The modal question; Cancel (or Escape) is VS Code's own button. */
 async function askModal(message: string, detail: string): Promise<ShareAnswer> {
-  const pick = await vscode.window.showWarningMessage(message, { modal: true, detail }, SHARE, SHOW_FILES);
-  return pick === SHARE ? 'share' : pick === SHOW_FILES ? 'showFiles' : undefined;
+  const [share, showFiles] = [vscode.l10n.t('Share'), vscode.l10n.t('Show Files')];
+  const pick = await vscode.window.showWarningMessage(message, { modal: true, detail }, share, showFiles);
+  return pick === share ? 'share' : pick === showFiles ? 'showFiles' : undefined;
 }
 
 /** The relative paths, one a line, in an untitled document beside the question. */
 async function showFiles(plan: SharePlan): Promise<void> {
   const n = plan.folders.reduce((sum, f) => sum + f.files.length, 0);
-  const head = `# STA would share these ${n} files of ${plan.folders.map((f) => f.root).join(', ')} with ${plan.trackerShown}\n`;
+  const roots = plan.folders.map((f) => f.root).join(', ');
+  const head = `${vscode.l10n.t('# STA would share these {0} files of {1} with {2}', n, roots, plan.trackerShown)}\n`;
   const lines = plan.folders.flatMap((f) => f.files.map((x) => `${displayText(f.prefix ? `${f.prefix}/${x.relPath}` : x.relPath)}\t${formatBytes(x.size)}`));
   const content = head + lines.join('\n') + '\n';
   const doc = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
@@ -47,19 +46,23 @@ export function questionOf(plan: SharePlan): { message: string; detail: string }
   const files = plan.folders.flatMap((f) => f.files);
   const n = files.length;
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  const message = `Share ${n} file${n === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${namesOf(plan.folders)} with ${plan.trackerShown}?`;
+  const message =
+    n === 1
+      ? vscode.l10n.t('Share 1 file ({0}) from {1} with {2}?', formatBytes(bytes), namesOf(plan.folders), plan.trackerShown)
+      : vscode.l10n.t('Share {0} files ({1}) from {2} with {3}?', n, formatBytes(bytes), namesOf(plan.folders), plan.trackerShown);
   const who = teamKeyOf(plan.announce)
-    ? 'Teammates who hold this tracker\'s team key can download them.'
-    : 'This tracker has no team key: anyone who can reach it can list and download them.';
-  const never = 'Never shared: .env files, keys, certificates, credentials and tokens, .git, node_modules, and your sta.exclude patterns.';
-  const once = plan.folders.length === 1 ? 'this folder' : 'these folders';
-  return { message, detail: `${who}\n${never}\nSTA asks once for ${once} and tracker.` };
+    ? vscode.l10n.t('Teammates who hold this tracker\'s team key can download them.')
+    : vscode.l10n.t('This tracker has no team key: anyone who can reach it can list and download them.');
+  const never = vscode.l10n.t('Never shared: .env files, keys, certificates, credentials and tokens, .git, node_modules, and your sta.exclude patterns.');
+  const once =
+    plan.folders.length === 1 ? vscode.l10n.t('STA asks once for this folder and tracker.') : vscode.l10n.t('STA asks once for these folders and tracker.');
+  return { message, detail: `${who}\n${never}\n${once}` };
 }
 
 /** `a`, `a and b`, `a, b and c` */
 function namesOf(folders: FolderPlan[]): string {
   const names = folders.map((f) => displayText(f.name));
-  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return names.length <= 1 ? names.join('') : vscode.l10n.t('{0} and {1}', names.slice(0, -1).join(', '), names[names.length - 1]);
 }
 
 export class ShareConsent {

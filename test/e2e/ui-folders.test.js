@@ -50,7 +50,7 @@ describe('UI: Tracker Files folders', function () {
         viewport: { width: 1280, height: 800 },
       });
       const { page } = wb;
-      await ui.waitForStatusBarItem(page, { timeout: 60000 });
+      await page.locator('.part.activitybar a.action-label[aria-label^="STA"]').first().waitFor({ timeout: 60000 });
       await ui.runCommand(page, 'STA: Start');
       await ui.answerDialog(page, 'Share');
       await ui.openViewContainer(page, 'STA');

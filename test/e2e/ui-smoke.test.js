@@ -22,10 +22,10 @@ function nls(s) {
   }
 }
 
-/** Palette titles ("Category: Title") of the contributed commands not hidden from the palette. */
+/** Palette titles ("Category: Title") of the contributed commands not always hidden from the palette (when: false). */
 function paletteCommands() {
   const hidden = new Set(((pkg.contributes && pkg.contributes.menus && pkg.contributes.menus.commandPalette) || [])
-    .filter((m) => m.when !== undefined).map((m) => m.command));
+    .filter((m) => m.when === 'false').map((m) => m.command));
   return ((pkg.contributes && pkg.contributes.commands) || [])
     .filter((c) => !hidden.has(c.command) && !c.enablement)
     .map((c) => (c.category ? `${nls(c.category)}: ${nls(c.title)}` : nls(c.title)));

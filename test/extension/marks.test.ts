@@ -63,7 +63,7 @@ describe('Tracker Files: folders and marks', function () {
     assert.strictEqual(folder.description, '1 file · 3.0 MiB');
     assert.match(String(file.description), /· ✓ in workspace$/);
     assert.strictEqual(iconOf(file), 'pass-filled');
-    assert.match(file.accessibilityInformation!.label, /^marks\/config\.bin, 3\.0 MiB, in workspace, same content/);
+    assert.match(file.accessibilityInformation!.label, /^marks\/config\.bin, 3\.0 MB, in workspace, same content/);
   });
 
   it('a teammate\'s newer version of the path is ↻ update available; Request updates the file in place', async () => {

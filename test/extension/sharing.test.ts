@@ -70,7 +70,7 @@ describe('sharing a file between a headless peer and the editor', function () {
   it('is off until Start: nothing listens, nothing is shared', () => {
     assert.strictEqual(api.service.running, false);
     assert.strictEqual(api.service.listenPort, undefined);
-    assert.match(api.statusBar.item.text, /STA: off/);
+    assert.strictEqual(api.statusBar.visible, api.service.transfers.values().length > 0, 'an STA item in the status bar only with a transfer listed');
     assert.deepStrictEqual(api.shared.getChildren(), []);
   });
 
@@ -89,6 +89,8 @@ describe('sharing a file between a headless peer and the editor', function () {
     const shared = sharedPaths(api);
     assert.deepStrictEqual(shared, ['notes.md'], 'secrets, settings and empty files are never shared');
     await waitFor('the status bar to say running', () => /\$\(radio-tower\) STA$/.test(api.statusBar.item.text), 5000);
+    assert.strictEqual(api.statusBar.visible, true, 'the item shows while STA runs');
+    assert.strictEqual(api.statusBar.item.accessibilityInformation?.label, 'STA running, sharing 1 file');
   });
 
   it('shows a file a headless peer shares in Tracker Files, downloads it on Request with progress in the status bar', async () => {
@@ -107,7 +109,7 @@ describe('sharing a file between a headless peer and the editor', function () {
     const item = await waitFor('the file in Tracker Files', () => treeFiles<any>(api.trackerFiles).find((r) => r.path === 'recording-2026.bin')?.item);
     assert.match(String(item.description), /24\.0 MiB · 1 seeding, 0 downloading · not in workspace$/);
     assert.strictEqual(item.iconPath.id, 'cloud');
-    assert.match(item.accessibilityInformation.label, /^recording-2026\.bin, 24\.0 MiB, not in workspace/);
+    assert.match(item.accessibilityInformation.label, /^recording-2026\.bin, 24\.0 MB, not in workspace/);
 
     const texts = new Set<string>();
     const sample = setInterval(() => texts.add(api.statusBar.item.text), 50);
@@ -130,6 +132,7 @@ describe('sharing a file between a headless peer and the editor', function () {
     // the Transfers view shows it finished and seeding; Tracker Files marks it as in the workspace
     const row = api.transfers.getChildren().find((i) => i.label === 'recording-2026.bin')!;
     assert.match(String(row.description), /100% · seeding/);
+    assert.match(row.accessibilityInformation!.label, /^recording-2026\.bin, downloaded, seeding, .* per second up, .* sent, \d+ peers?$/);
     await vscode.commands.executeCommand('sta.update');
     const marked = await waitFor('the in-workspace mark', () => {
       const row = treeFiles<any>(api.trackerFiles).find((r) => r.path === 'recording-2026.bin')?.item;
@@ -147,6 +150,7 @@ describe('sharing a file between a headless peer and the editor', function () {
     assert.strictEqual(api.service.running, false);
     assert.strictEqual(await portIsFree(port), true, `port ${port} is still taken after Stop`);
     await waitFor('the status bar to say off', () => /STA: off/.test(api.statusBar.item.text), 5000);
+    assert.strictEqual(api.statusBar.visible, true, 'the finished download is still listed in Transfers');
   });
 
   it('STA: Stop Local Tracker ends the tracker process', async () => {

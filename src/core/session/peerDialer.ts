@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { PeerAddress } from '../trackerClient/peers';
 import { PeerConnection, ReadyConnection } from '../wire/peerConnection';
 import { Candidate, PeerCandidates } from './peerCandidates';
+import { paceReads, type Throttle } from './throttle';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -17,6 +18,8 @@ export interface PeerDialerOptions {
   pieceCount: number;
   /** binds outgoing sockets to this address */
   localAddress?: string;
+  /** paces what the sockets read (the download limit) */
+  downloadThrottle?: Throttle;
   log: Logger;
   isBanned: (address: string) => boolean;
   /** false once the torrent stopped: a connect that completes then is dropped */
@@ -99,6 +102,7 @@ export class PeerDialer {
       socket.setTimeout(0);
       this.candidates.connected(c);
       if (!this.opts.active()) return void socket.destroy();
+      if (this.opts.downloadThrottle) paceReads(socket, this.opts.downloadThrottle);
       const { peerId: ourPeerId, infoHash, pieceCount } = this.opts;
       const conn = new PeerConnection(socket, { outgoing: true, ourPeerId, infoHash, pieceCount });
       let attached = false;

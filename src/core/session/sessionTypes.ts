@@ -83,6 +83,8 @@ export interface SessionOptions {
   localAddress?: string;
   /** shared upload rate limit */
   uploadThrottle?: Throttle;
+  /** shared download rate limit: paces reads from the peers we dial (the engine paces those it accepts) */
+  downloadThrottle?: Throttle;
   /** the engine's one piece-cache budget; default: a budget of this session's own */
   pieceCacheBudget?: PieceCacheBudget;
   /** connections the engine may still open for all its torrents together; dials stop at 0 */

@@ -14,6 +14,7 @@ import type { Downloader } from './downloader';
 import { PeerDialer } from './peerDialer';
 import { PeerStrikes } from './peerStrikes';
 import { clientName } from './sessionTypes';
+import type { Throttle } from './throttle';
 import type { Uploader } from './uploader';
 
 export type SwarmEvents = {
@@ -28,6 +29,8 @@ export interface SwarmOptions {
   peerId: Buffer;
   /** binds outgoing sockets to this address */
   localAddress?: string;
+  /** paces what outgoing sockets read (the download limit) */
+  downloadThrottle?: Throttle;
   maxPeers: number;
   uploadSlots: number;
   log: Logger;
@@ -53,6 +56,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       infoHash: o.meta.infoHash,
       pieceCount: o.meta.pieceCount,
       localAddress: o.localAddress,
+      downloadThrottle: o.downloadThrottle,
       log: o.log,
       active: o.active,
       isBanned: (address) => this.strikes.isBanned(address) || this.strikes.isBanned(hostOf(address)),

@@ -44,3 +44,29 @@ export class Throttle {
     this.timer.unref();
   }
 }
+
+/** What pacing a socket's reads needs of it (a net.Socket; tests pass a stand-in). */
+export interface Readable {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  readonly destroyed: boolean;
+}
+
+/**
+ * Paces what `socket` reads to `throttle`'s rate (the download limit): every chunk read is paid for
+ * from the bucket, and while the bucket is in debt the socket is paused, so the kernel's buffer fills
+ * and TCP's flow control slows the sender. No byte is held back or copied: the debt is paid afterwards.
+ */
+export function paceReads(socket: Readable, throttle: Throttle): void {
+  let owing = 0;
+  socket.on('data', (chunk: Buffer) => {
+    const wait = throttle.take(chunk.length);
+    if (!wait) return;
+    owing++;
+    socket.pause();
+    void wait.then(() => {
+      if (--owing === 0 && !socket.destroyed) socket.resume();
+    });
+  });
+}

@@ -69,6 +69,7 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
       meta, store, downloader, uploader,
       peerId: opts.peerId,
       localAddress: opts.localAddress,
+      downloadThrottle: opts.downloadThrottle,
       log: this.log,
       maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
       uploadSlots: opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS,

@@ -12,6 +12,25 @@ import { readResume, writeResume } from './resume';
 
 const STA_DIR = '.sta';
 const SAVE_EVERY_MS = 500;
+/** `.sta/.gitignore`: partial downloads never show in `git status` */
+const GITIGNORE = '.gitignore';
+const IGNORE_ALL = '*\n';
+
+/** Writes `.sta/.gitignore` (`*`) unless one is there (a user's is kept as written). */
+async function ignoreInGit(sta: string): Promise<void> {
+  await fsp.writeFile(path.join(sta, GITIGNORE), IGNORE_ALL, { flag: 'wx', mode: 0o644 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+}
+
+/** Removes `.sta` once nothing but our own `.gitignore` is left in it. */
+async function removeStaDirIfEmpty(sta: string): Promise<void> {
+  const names = await fsp.readdir(sta).catch(() => undefined);
+  if (!names || names.some((n) => n !== GITIGNORE)) return;
+  if (names.length === 1 && (await fsp.readFile(path.join(sta, GITIGNORE), 'utf8').catch(() => '')) !== IGNORE_ALL) return;
+  await fsp.rm(path.join(sta, GITIGNORE), { force: true });
+  await fsp.rmdir(sta).catch(() => undefined); // only if still empty
+}
 
 /** The one rule for where a download's own files live: `.sta/<info-hash>.<kind>` inside its folder. */
 const staFile = (dir: string, meta: Metainfo, kind: 'part' | 'resume.json' | 'side') => path.join(dir, STA_DIR, `${meta.infoHashHex}.${kind}`);
@@ -50,6 +69,7 @@ export class PartialFile {
     const sta = path.join(dir, STA_DIR);
     await fsp.mkdir(sta, { recursive: true });
     if (!(await fsp.lstat(sta)).isDirectory()) throw new Error(`${sta} is not a directory (a symlink or file is in the way)`);
+    await ignoreInGit(sta);
     const partPath = staFile(dir, meta, 'part');
     const handle = await fsp.open(partPath, C.O_RDWR | C.O_CREAT | C.O_NOFOLLOW, 0o644);
     try {
@@ -126,7 +146,7 @@ export class PartialFile {
   static async removeLeftovers(dir: string, meta: Metainfo): Promise<void> {
     await fsp.rm(staFile(dir, meta, 'part'), { force: true });
     await fsp.rm(staFile(dir, meta, 'resume.json'), { force: true });
-    await fsp.rmdir(path.join(dir, STA_DIR)).catch(() => undefined); // only if now empty
+    await removeStaDirIfEmpty(path.join(dir, STA_DIR));
   }
 
   /** Saves are chained so two never race on the temp file. */
@@ -157,6 +177,6 @@ export class PartialFile {
   }
 
   private async removeStaDir(): Promise<void> {
-    await fsp.rmdir(path.join(this.dir, STA_DIR)).catch(() => undefined); // only if now empty
+    await removeStaDirIfEmpty(path.join(this.dir, STA_DIR));
   }
 }

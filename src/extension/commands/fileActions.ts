@@ -20,16 +20,16 @@ async function metaOf(service: StaService, item: FileItem): Promise<Metainfo> {
 
 export async function shareFileCommand(service: StaService, uri?: vscode.Uri): Promise<void> {
   uri ??= vscode.window.activeTextEditor?.document.uri;
-  if (!uri || uri.scheme !== 'file') return void vscode.window.showErrorMessage('STA: choose a file on disk to share.');
+  if (!uri || uri.scheme !== 'file') return void vscode.window.showErrorMessage(vscode.l10n.t('STA: choose a file on disk to share.'));
   try {
     if (!service.running) await service.start();
     const e = await service.shares.shareFile(uri.fsPath);
     void service.catalog.refresh();
-    void vscode.window.showInformationMessage(`STA: sharing ${displayText(e.catalogPath)}.`, 'Copy Magnet Link').then(
-      (p) => p && vscode.env.clipboard.writeText(magnetUri(e.meta)),
+    void vscode.window.showInformationMessage(vscode.l10n.t('STA: sharing {0}.', displayText(e.catalogPath)), vscode.l10n.t('Copy Magnet Link')).then(
+      (p) => (p ? vscode.env.clipboard.writeText(magnetUri(e.meta)) : undefined),
     );
   } catch (e) {
-    void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('STA: {0}', (e as Error).message));
   }
 }
 
@@ -38,9 +38,9 @@ export async function copyMagnetCommand(service: StaService, item?: FileItem): P
   try {
     const meta = await metaOf(service, item);
     await vscode.env.clipboard.writeText(magnetUri(meta));
-    void vscode.window.setStatusBarMessage(`STA: magnet link of ${displayText(meta.name)} copied`, STATUS_MESSAGE_MS);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('STA: magnet link of {0} copied', displayText(meta.name)), STATUS_MESSAGE_MS);
   } catch (e) {
-    void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('STA: {0}', (e as Error).message));
   }
 }
 
@@ -50,13 +50,13 @@ export async function exportTorrentCommand(service: StaService, item?: FileItem)
     const meta = await metaOf(service, item);
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(`${meta.name}.torrent`),
-      filters: { Torrent: ['torrent'] },
-      title: `Export ${displayText(meta.name)}.torrent`,
+      filters: { [vscode.l10n.t('Torrent')]: ['torrent'] },
+      title: vscode.l10n.t('Export {0}.torrent', displayText(meta.name)),
     });
     if (!target) return;
     await fsp.writeFile(target.fsPath, meta.torrent);
-    void vscode.window.setStatusBarMessage(`STA: wrote ${target.fsPath}`, STATUS_MESSAGE_MS);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('STA: wrote {0}', target.fsPath), STATUS_MESSAGE_MS);
   } catch (e) {
-    void vscode.window.showErrorMessage(`STA: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('STA: {0}', (e as Error).message));
   }
 }

@@ -4,12 +4,12 @@
 import * as vscode from 'vscode';
 import { type CatalogFileJson, displayText, ExistingFileError, formatBytes } from '../../core/api';
 import { Commands } from '../constants';
-import { type Mark, MARK_LOOK, markOf } from '../model/catalogMarks';
+import { type Mark, markLooks, markOf } from '../model/catalogMarks';
 import { pathParts } from '../model/pathTree';
 import type { StaService } from '../model/staService';
 import { type RemoteFileItem, RemoteFolderItem } from '../views/trackerFilesView';
 
-const plural = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+const filesText = (n: number) => (n === 1 ? vscode.l10n.t('1 file') : vscode.l10n.t('{0} files', n.toLocaleString('en-US')));
 
 function markFor(service: StaService, f: CatalogFileJson): Mark {
   return markOf(f, service.transfers.landing(f)?.shownAs, service.local);
@@ -19,25 +19,26 @@ async function pickFiles(service: StaService): Promise<CatalogFileJson[]> {
   const { catalog } = service;
   await catalog.refresh();
   if (catalog.error) {
-    void vscode.window.showErrorMessage(`STA: the tracker's catalog could not be read: ${catalog.error}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('STA: the tracker\'s catalog could not be read: {0}', catalog.error));
     return [];
   }
   if (catalog.files.length === 0) {
-    void vscode.window.showInformationMessage('STA: nobody shares anything on this tracker yet.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('STA: nobody shares anything on this tracker yet.'));
     return [];
   }
+  const looks = markLooks(vscode.l10n);
   const items = catalog.tree.entriesUnder().map((f) => {
-    const look = MARK_LOOK[markFor(service, f)];
+    const look = looks[markFor(service, f)];
     return {
       label: `$(${look.icon}) ${displayText(pathParts(f.path).pop() ?? f.name)}`,
       description: displayText(f.path),
-      detail: `${formatBytes(f.length)} · ${f.seeders} seeding · ${look.text}`,
+      detail: vscode.l10n.t('{0} · {1} seeding · {2}', formatBytes(f.length), f.seeders, look.text),
       file: f,
     };
   });
   const picked = await vscode.window.showQuickPick(items, {
-    title: 'STA: Request',
-    placeHolder: 'Files to download into this workspace (type part of a path; Space picks several)',
+    title: vscode.l10n.t('STA: Request'),
+    placeHolder: vscode.l10n.t('Files to download into this workspace (type part of a path; Space picks several)'),
     canPickMany: true,
     matchOnDescription: true,
     matchOnDetail: true,
@@ -52,24 +53,26 @@ async function folderFiles(service: StaService, item: RemoteFolderItem): Promise
   const marks = all.map((f) => markFor(service, f));
   const wanted = all.filter((_, i) => marks[i] !== 'inWorkspace');
   if (wanted.length === 0) {
-    void vscode.window.showInformationMessage(`STA: everything under ${where} is in the workspace already.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('STA: everything under {0} is in the workspace already.', where));
     return [];
   }
   const bytes = wanted.reduce((sum, f) => sum + f.length, 0);
   const updates = marks.filter((m) => m === 'updateAvailable').length;
   const here = all.length - wanted.length;
   const detail = [
-    updates ? `${plural(updates, 'file')} replace an older version in the workspace, reusing the pieces that match.` : '',
-    here ? `${plural(here, 'file')} already in the workspace ${here === 1 ? 'is' : 'are'} left as ${here === 1 ? 'it is' : 'they are'}.` : '',
+    updates ? vscode.l10n.t('{0} replace an older version in the workspace, reusing the pieces that match.', filesText(updates)) : '',
+    here === 1 ? vscode.l10n.t('1 file already in the workspace is left as it is.') : '',
+    here > 1 ? vscode.l10n.t('{0} already in the workspace are left as they are.', filesText(here)) : '',
   ].filter(Boolean).join('\n');
-  const question = `Download ${plural(wanted.length, 'file')} (${formatBytes(bytes)}) under ${where}?`;
-  const pick = await vscode.window.showInformationMessage(question, { modal: true, detail: detail || undefined }, 'Download');
-  return pick === 'Download' ? wanted : [];
+  const question = vscode.l10n.t('Download {0} ({1}) under {2}?', filesText(wanted.length), formatBytes(bytes), where);
+  const download = vscode.l10n.t('Download');
+  const pick = await vscode.window.showInformationMessage(question, { modal: true, detail: detail || undefined }, download);
+  return pick === download ? wanted : [];
 }
 
 export async function requestCommand(service: StaService, item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson): Promise<void> {
   if (!service.running) {
-    const pick = await vscode.window.showInformationMessage('STA is not running: start it to see the tracker\'s files.', 'Start');
+    const pick = await vscode.window.showInformationMessage(vscode.l10n.t('STA is not running: start it to see the tracker\'s files.'), vscode.l10n.t('Start'));
     if (pick) await vscode.commands.executeCommand(Commands.start);
     if (!service.running) return;
   }
@@ -88,17 +91,19 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
     const mark = markFor(service, file);
     if (mark === 'inWorkspace') {
       const shared = service.shares.get(file.infoHash);
-      const where = shared ? ` (${displayText(shared.catalogPath)})` : '';
-      if (files.length === 1) void vscode.window.showInformationMessage(`STA: you already have ${name}${where}; it is being seeded.`);
+      const have = shared
+        ? vscode.l10n.t('STA: you already have {0} ({1}); it is being seeded.', name, displayText(shared.catalogPath))
+        : vscode.l10n.t('STA: you already have {0}; it is being seeded.', name);
+      if (files.length === 1) void vscode.window.showInformationMessage(have);
       continue;
     }
     try {
       const t = await service.transfers.request(file, mark === 'updateAvailable' ? 'update' : 'refuse');
-      const same = `STA: ${name} is already in the workspace with the same content; seeding it.`;
+      const same = vscode.l10n.t('STA: {0} is already in the workspace with the same content; seeding it.', name);
       if (t.done && files.length === 1) void vscode.window.showInformationMessage(same);
     } catch (e) {
       if (e instanceof ExistingFileError) blocked.push({ file, path: e.path });
-      else void vscode.window.showErrorMessage(`STA: could not download ${name}: ${displayText((e as Error).message)}`);
+      else void vscode.window.showErrorMessage(vscode.l10n.t('STA: could not download {0}: {1}', name, displayText((e as Error).message)));
     }
   }
   if (blocked.length > 0) await askAboutExisting(service, blocked);
@@ -106,17 +111,19 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
 
 /** A different file, not shared, is where downloads would land: save beside it, update it (the user's choice), or leave it. */
 async function askAboutExisting(service: StaService, blocked: { file: CatalogFileJson; path: string }[]): Promise<void> {
-  const what = blocked.length === 1 ? `${displayText(blocked[0].path)} already exists` : `${plural(blocked.length, 'file')} already exist`;
-  const message = `${what} with different content. STA will not overwrite ${blocked.length === 1 ? 'it' : 'them'} unless you choose Update.`;
-  const beside = blocked.length === 1 ? 'Save Beside It' : 'Save Beside Them';
-  const update = blocked.length === 1 ? 'Update It' : 'Update Them';
-  const pick = await vscode.window.showWarningMessage(message, beside, update, 'Cancel');
+  const one = blocked.length === 1;
+  const message = one
+    ? vscode.l10n.t('{0} already exists with different content. STA will not overwrite it unless you choose Update.', displayText(blocked[0].path))
+    : vscode.l10n.t('{0} already exist with different content. STA will not overwrite them unless you choose Update.', filesText(blocked.length));
+  const beside = one ? vscode.l10n.t('Save Beside It') : vscode.l10n.t('Save Beside Them');
+  const update = one ? vscode.l10n.t('Update It') : vscode.l10n.t('Update Them');
+  const pick = await vscode.window.showWarningMessage(message, beside, update, vscode.l10n.t('Cancel'));
   if (pick !== beside && pick !== update) return;
   for (const { file } of blocked) {
     try {
       await service.transfers.request(file, pick === beside ? 'suffix' : 'update');
     } catch (e) {
-      void vscode.window.showErrorMessage(`STA: could not download ${displayText(file.path)}: ${displayText((e as Error).message)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('STA: could not download {0}: {1}', displayText(file.path), displayText((e as Error).message)));
     }
   }
 }

@@ -9,7 +9,7 @@ const STATUS_MESSAGE_MS = 5000;
 export async function startCommand(service: StaService): Promise<boolean> {
   try {
     await service.start();
-    void vscode.window.setStatusBarMessage(`STA started: sharing on port ${service.listenPort}`, STATUS_MESSAGE_MS);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('STA started: sharing on port {0}', String(service.listenPort)), STATUS_MESSAGE_MS);
     return true;
   } catch (e) {
     return reportStartError(e, service);
@@ -18,33 +18,35 @@ export async function startCommand(service: StaService): Promise<boolean> {
 
 async function reportStartError(e: unknown, service: StaService): Promise<boolean> {
   if (!(e instanceof StartError)) {
-    void vscode.window.showErrorMessage(`STA could not start: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('STA could not start: {0}', (e as Error).message));
     return false;
   }
   switch (e.kind) {
     case 'untrusted': {
-      const pick = await vscode.window.showWarningMessage(e.message, 'Manage Workspace Trust');
+      const pick = await vscode.window.showWarningMessage(e.message, vscode.l10n.t('Manage Workspace Trust'));
       if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
       return false;
     }
     case 'trackerUnreachable': {
-      const pick = await vscode.window.showErrorMessage(e.message, 'Start Local Tracker', 'Open Settings');
-      if (pick === 'Start Local Tracker') return (await vscode.commands.executeCommand<boolean>(Commands.startLocalTracker)) === true;
-      if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.trackerUrl}`);
+      const [local, settings] = [vscode.l10n.t('Start Local Tracker'), vscode.l10n.t('Open Settings')];
+      const pick = await vscode.window.showErrorMessage(e.message, local, settings);
+      if (pick === local) return (await vscode.commands.executeCommand<boolean>(Commands.startLocalTracker)) === true;
+      if (pick === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.trackerUrl}`);
       return false;
     }
     case 'portInUse': {
-      const message = `${e.message} Another program (or another STA window) listens there.`;
-      const pick = await vscode.window.showErrorMessage(message, 'Use Any Free Port', 'Open Settings');
-      if (pick === 'Use Any Free Port') {
+      const message = vscode.l10n.t('{0} Another program (or another STA window) listens there.', e.message);
+      const [anyPort, settings] = [vscode.l10n.t('Use Any Free Port'), vscode.l10n.t('Open Settings')];
+      const pick = await vscode.window.showErrorMessage(message, anyPort, settings);
+      if (pick === anyPort) {
         await vscode.workspace.getConfiguration(Settings.section).update(Settings.listenPort, 0, vscode.ConfigurationTarget.Workspace);
         return startCommand(service);
       }
-      if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.listenPort}`);
+      if (pick === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.listenPort}`);
       return false;
     }
     case 'teamKey': {
-      const pick = await vscode.window.showErrorMessage(e.message, 'Join Team');
+      const pick = await vscode.window.showErrorMessage(e.message, vscode.l10n.t('Join Team'));
       if (pick) void vscode.commands.executeCommand(Commands.joinTeam); // it offers Start once joined
       return false;
     }
@@ -59,14 +61,15 @@ async function reportStartError(e: unknown, service: StaService): Promise<boolea
 
 export async function stopCommand(service: StaService): Promise<void> {
   await service.stop();
-  void vscode.window.setStatusBarMessage('STA stopped; partial downloads are kept for resume', STATUS_MESSAGE_MS);
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('STA stopped; partial downloads are kept for resume'), STATUS_MESSAGE_MS);
 }
 
 export async function updateCommand(service: StaService): Promise<void> {
   if (!service.running) {
-    void vscode.window.showInformationMessage('STA is not running.', 'Start').then((p) => p && vscode.commands.executeCommand(Commands.start));
+    const start = vscode.l10n.t('Start');
+    void vscode.window.showInformationMessage(vscode.l10n.t('STA is not running.'), start).then((p) => p && vscode.commands.executeCommand(Commands.start));
     return;
   }
   await service.catalog.refresh();
-  if (service.catalog.error) void vscode.window.showWarningMessage(`STA: the catalog could not be read: ${service.catalog.error}`);
+  if (service.catalog.error) void vscode.window.showWarningMessage(vscode.l10n.t('STA: the catalog could not be read: {0}', service.catalog.error));
 }

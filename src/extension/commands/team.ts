@@ -29,10 +29,21 @@ async function onLan(): Promise<boolean | undefined> {
   const set = userSettings().inspect<boolean>(Settings.localTrackerOnLan)?.globalValue;
   if (set !== undefined) return set;
   const picks = [
-    { label: 'This machine only', description: LOOPBACK, detail: 'Windows on this computer share with each other; nobody else can connect.', lan: false },
-    { label: 'Share on the LAN', description: 'every interface', detail: 'Teammates on your network join with the invite (STA: Copy Invite).', lan: true },
+    {
+      label: vscode.l10n.t('This machine only'),
+      description: LOOPBACK,
+      detail: vscode.l10n.t('Windows on this computer share with each other; nobody else can connect.'),
+      lan: false,
+    },
+    {
+      label: vscode.l10n.t('Share on the LAN'),
+      description: vscode.l10n.t('every interface'),
+      detail: vscode.l10n.t('Teammates on your network join with the invite (STA: Copy Invite).'),
+      lan: true,
+    },
   ];
-  const pick = await vscode.window.showQuickPick(picks, { title: 'STA: Start Local Tracker — who may connect?', ignoreFocusOut: true });
+  const title = vscode.l10n.t('STA: Start Local Tracker — who may connect?');
+  const pick = await vscode.window.showQuickPick(picks, { title, ignoreFocusOut: true });
   if (!pick) return undefined;
   await userSettings().update(Settings.localTrackerOnLan, pick.lan, vscode.ConfigurationTarget.Global);
   return pick.lan;
@@ -47,8 +58,8 @@ export async function startLocalTrackerCommand(service: StaService, tracker: Loc
   try {
     url = await tracker.start(settings.localTrackerPort, lan ? EVERY_ADDRESS : LOOPBACK, await keys.localTrackerKey());
   } catch (e) {
-    const message = `STA: the local tracker could not start on port ${settings.localTrackerPort}: ${(e as Error).message}`;
-    void vscode.window.showErrorMessage(message, 'Open Settings').then(
+    const message = vscode.l10n.t('STA: the local tracker could not start on port {0}: {1}', settings.localTrackerPort, (e as Error).message);
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Open Settings')).then(
       (p) => p && vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.localTrackerPort}`),
     );
     return false;
@@ -56,8 +67,10 @@ export async function startLocalTrackerCommand(service: StaService, tracker: Loc
   const shown = await keys.store(url);
   if (settings.trackerUrl !== shown) await userSettings().update(Settings.trackerUrl, shown, vscode.ConfigurationTarget.Global);
   if (service.running && service.trackerUrl !== shown) await service.stop(); // reconnect to the new tracker
-  const reach = lan ? 'Teammates on your network join with STA: Copy Invite.' : 'It listens on this machine only.';
-  void vscode.window.showInformationMessage(`STA: local tracker running at ${shown}. ${reach}`, 'Copy Invite').then(
+  const running = lan
+    ? vscode.l10n.t('STA: local tracker running at {0}. Teammates on your network join with STA: Copy Invite.', shown)
+    : vscode.l10n.t('STA: local tracker running at {0}. It listens on this machine only.', shown);
+  void vscode.window.showInformationMessage(running, vscode.l10n.t('Copy Invite')).then(
     (p) => p && vscode.commands.executeCommand(Commands.copyInvite),
   );
   return startCommand(service);
@@ -75,17 +88,17 @@ export async function copyInviteCommand(tracker: LocalTracker, keys: TeamKeys): 
     invite = tracker.announceUrl;
     const lan = tracker.host === EVERY_ADDRESS ? lanAddress() : undefined;
     if (lan) invite = invite.replace(`//${LOOPBACK}:`, `//${lan}:`);
-    else warning = 'The local tracker listens on this machine only: teammates on other computers cannot reach it with this invite.';
+    else warning = vscode.l10n.t('The local tracker listens on this machine only: teammates on other computers cannot reach it with this invite.');
   } else {
     invite = await keys.keyedAnnounce(readSettings().trackerUrl);
-    if (!teamKeyOf(invite)) warning = 'This tracker has no team key: anyone who can reach it can list and download what is shared.';
+    if (!teamKeyOf(invite)) warning = vscode.l10n.t('This tracker has no team key: anyone who can reach it can list and download what is shared.');
   }
   await vscode.env.clipboard.writeText(invite);
-  void vscode.window.setStatusBarMessage(`STA: invite to ${withoutTeamKey(invite)} copied; send it to teammates only`, STATUS_MESSAGE_MS);
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('STA: invite to {0} copied; send it to teammates only', withoutTeamKey(invite)), STATUS_MESSAGE_MS);
   if (!warning) return;
-  const lanAction = tracker.running && tracker.host === LOOPBACK ? ['Share on the LAN'] : [];
+  const lanAction = tracker.running && tracker.host === LOOPBACK ? [vscode.l10n.t('Share on the LAN')] : [];
   // not awaited: the command is done once the invite is on the clipboard
-  void vscode.window.showWarningMessage(`STA: invite copied. ${warning}`, ...lanAction).then(async (pick) => {
+  void vscode.window.showWarningMessage(vscode.l10n.t('STA: invite copied. {0}', warning), ...lanAction).then(async (pick) => {
     if (!pick) return;
     await userSettings().update(Settings.localTrackerOnLan, true, vscode.ConfigurationTarget.Global);
     tracker.stop();
@@ -96,8 +109,8 @@ export async function copyInviteCommand(tracker: LocalTracker, keys: TeamKeys): 
 /** Takes a teammate's invite (from the input box, or as the argument): the key to SecretStorage, the URL to user settings. */
 export async function joinTeamCommand(service: StaService, keys: TeamKeys, invite?: string): Promise<boolean> {
   invite ??= await vscode.window.showInputBox({
-    title: 'STA: Join Team',
-    prompt: 'Paste the invite a teammate copied with STA: Copy Invite',
+    title: vscode.l10n.t('STA: Join Team'),
+    prompt: vscode.l10n.t('Paste the invite a teammate copied with STA: Copy Invite'),
     placeHolder: 'http://192.168.1.20:7070/…/announce',
     password: true,
     ignoreFocusOut: true,
@@ -106,13 +119,14 @@ export async function joinTeamCommand(service: StaService, keys: TeamKeys, invit
   if (invite === undefined) return false;
   const problem = inviteProblem(invite.trim());
   if (problem) {
-    void vscode.window.showErrorMessage(`STA: ${problem}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('STA: {0}', problem));
     return false;
   }
   const shown = await keys.store(invite.trim());
   await userSettings().update(Settings.trackerUrl, shown, vscode.ConfigurationTarget.Global);
   if (service.running) await service.stop(); // the next Start talks to the team's tracker
-  void vscode.window.showInformationMessage(`STA: joined the team at ${shown}. Start shares this workspace with it.`, 'Start').then(
+  const joined = vscode.l10n.t('STA: joined the team at {0}. Start shares this workspace with it.', shown);
+  void vscode.window.showInformationMessage(joined, vscode.l10n.t('Start')).then(
     (p) => p && vscode.commands.executeCommand(Commands.start),
   );
   return true;
@@ -122,7 +136,7 @@ function inviteProblem(invite: string): string | undefined {
   try {
     announceUrlOf(invite);
   } catch {
-    return 'an invite is a tracker URL: http://HOST:PORT/KEY/announce';
+    return vscode.l10n.t('an invite is a tracker URL: http://HOST:PORT/KEY/announce');
   }
-  return teamKeyOf(invite) ? undefined : 'this URL has no team key; ask for the invite STA: Copy Invite makes';
+  return teamKeyOf(invite) ? undefined : vscode.l10n.t('this URL has no team key; ask for the invite STA: Copy Invite makes');
 }

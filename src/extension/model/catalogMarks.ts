@@ -1,5 +1,6 @@
 // The mark Tracker Files shows on a catalog file: in the workspace already (✓), an update of a workspace
 // file (↻), or not here. Icons, text and screen-reader words together, so no state is told by colour alone.
+import { englishL10n, type L10n } from '../plainL10n';
 
 export type Mark = 'inWorkspace' | 'updateAvailable' | 'missing';
 
@@ -31,8 +32,17 @@ export interface MarkLook {
   spoken: string;
 }
 
-export const MARK_LOOK: Record<Mark, MarkLook> = {
-  inWorkspace: { icon: 'pass-filled', text: '✓ in workspace', spoken: 'in workspace, same content' },
-  updateAvailable: { icon: 'sync', text: '↻ update available', spoken: 'update available: the workspace has an older or different version' },
-  missing: { icon: 'cloud', text: 'not in workspace', spoken: 'not in workspace' },
-};
+/** The look of each mark, worded by `l10n` (callers pass `vscode.l10n`; English by default). */
+export function markLooks(l10n: L10n = englishL10n): Record<Mark, MarkLook> {
+  return {
+    inWorkspace: { icon: 'pass-filled', text: l10n.t('✓ in workspace'), spoken: l10n.t('in workspace, same content') },
+    updateAvailable: {
+      icon: 'sync',
+      text: l10n.t('↻ update available'),
+      spoken: l10n.t('update available: the workspace has an older or different version'),
+    },
+    missing: { icon: 'cloud', text: l10n.t('not in workspace'), spoken: l10n.t('not in workspace') },
+  };
+}
+
+export const MARK_LOOK: Record<Mark, MarkLook> = markLooks();

@@ -24,6 +24,8 @@ export class CatalogModel extends Disposable {
   unsupported = false;
   private trackerUrl?: string;
   private poll?: NodeJS.Timeout;
+  private polling = false;
+  private everySeconds = 0;
   private readonly rereadSoon = this.register(new Throttle(() => void this.refresh(), REREAD_AFTER_PUBLISH_MS));
   private readonly _onDidChange = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
@@ -38,13 +40,27 @@ export class CatalogModel extends Disposable {
     if (trackerUrl !== this.trackerUrl) this.etag = undefined;
     this.trackerUrl = trackerUrl;
     this.unsupported = !hasCatalog;
+    this.polling = true;
     void this.refresh();
-    if (refreshSeconds <= 0) return;
+    this.pollEvery(refreshSeconds);
+  }
+
+  /** Seconds between reads while started (0: only when asked); a changed setting applies at once. */
+  get refreshSeconds(): number {
+    return this.everySeconds;
+  }
+
+  pollEvery(refreshSeconds: number): void {
+    this.everySeconds = refreshSeconds;
+    clearInterval(this.poll);
+    this.poll = undefined;
+    if (!this.polling || refreshSeconds <= 0) return;
     this.poll = setInterval(() => void this.refresh(), refreshSeconds * 1000);
     this.poll.unref();
   }
 
   stop(): void {
+    this.polling = false;
     clearInterval(this.poll);
     this.poll = undefined;
     this.rereadSoon.cancel();
@@ -79,7 +95,7 @@ export class CatalogModel extends Disposable {
 
   /** The .torrent of a catalog file, from the tracker, refused unless it hashes to `infoHash`. */
   async metainfoOf(infoHash: string): Promise<Metainfo> {
-    if (!this.trackerUrl) throw new Error('STA is not running.');
+    if (!this.trackerUrl) throw new Error(vscode.l10n.t('STA is not running.'));
     return fetchMetainfo(this.trackerUrl, infoHash);
   }
 }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { Engine, type Logger, redact, withoutTeamKey } from '../../core/api';
 import { Settings } from '../constants';
 import { Disposable, toDisposable } from '../lifecycle';
-import { readSettings, type StaSettings } from '../settings';
+import { downloadRateOf, readSettings, type StaSettings } from '../settings';
 import type { FolderPlan, SharePlan } from '../shareConsent';
 import type { TeamKeys } from '../teamKeys';
 import { type LocalFiles } from './catalogMarks';
@@ -40,6 +40,8 @@ export class StaService extends Disposable {
   private engine?: Engine;
   /** the tracker URL of the last start, without its key */
   private startedWith?: string;
+  /** the settings the running engine was made with (what a change needs a restart for) */
+  private startedSettings?: StaSettings;
   /** the keyed announce URL while running */
   private announce?: string;
   /** folder changes, one after the other */
@@ -90,6 +92,11 @@ export class StaService extends Disposable {
     return this.engine?.port;
   }
 
+  /** The settings STA runs with (undefined while off). */
+  get settingsInUse(): StaSettings | undefined {
+    return this.startedSettings;
+  }
+
   /** The tracker STA runs with, as it may be shown: without a team key. */
   get trackerUrl(): string | undefined {
     return this.startedWith;
@@ -112,16 +119,16 @@ export class StaService extends Disposable {
   private async doStart(signal: AbortSignal): Promise<void> {
     if (this.engine) return;
     if (!vscode.workspace.isTrusted) {
-      const why = 'it would share this workspace\'s files over the network. Trust the workspace to use it.';
-      throw new StartError('untrusted', `STA stays off in Restricted Mode: ${why}`);
+      const why = vscode.l10n.t('STA stays off in Restricted Mode: it would share this workspace\'s files over the network. Trust the workspace to use it.');
+      throw new StartError('untrusted', why);
     }
     const folders = shareableFolders();
     if (folders.length === 0) {
       throw new StartError(
         'noWorkspace',
         vscode.workspace.workspaceFolders?.length
-          ? 'STA needs a folder on disk; this workspace\'s folders are not `file:` folders.'
-          : 'Open a folder first: STA shares its files and downloads into it.',
+          ? vscode.l10n.t('STA needs a folder on disk; this workspace\'s folders are not `file:` folders.')
+          : vscode.l10n.t('Open a folder first: STA shares its files and downloads into it.'),
       );
     }
     const settings = readSettings(folders[0].uri);
@@ -129,21 +136,22 @@ export class StaService extends Disposable {
     try {
       announce = await this.keys.keyedAnnounce(settings.trackerUrl);
     } catch (e) {
-      throw new StartError('other', `The tracker URL setting is not valid: ${(e as Error).message}`);
+      throw new StartError('other', vscode.l10n.t('The tracker URL setting is not valid: {0}', (e as Error).message));
     }
     const shown = withoutTeamKey(announce);
     let hasCatalog: boolean;
     try {
       ({ hasCatalog } = await probeTracker(announce));
     } catch (e) {
-      if (needsTeamKey(e)) throw new StartError('teamKey', `The tracker at ${shown} lets in its team only: join with the invite a teammate copied.`);
-      throw new StartError('trackerUnreachable', `The tracker at ${shown} is unreachable: ${redact((e as Error).message, this.keys.known)}`);
+      const teamOnly = () => vscode.l10n.t('The tracker at {0} lets in its team only: join with the invite a teammate copied.', shown);
+      if (needsTeamKey(e)) throw new StartError('teamKey', teamOnly());
+      throw new StartError('trackerUnreachable', vscode.l10n.t('The tracker at {0} is unreachable: {1}', shown, redact((e as Error).message, this.keys.known)));
     }
     const plans = await this.plan(folders);
     const plan: SharePlan = { folders: plans, announce, trackerShown: shown };
-    const stopped = () => new StartError('cancelled', 'STA was stopped while it started.');
+    const stopped = () => new StartError('cancelled', vscode.l10n.t('STA was stopped while it started.'));
     if (signal.aborted) throw stopped();
-    if (!(await this.consent.confirm(plan))) throw new StartError('cancelled', 'STA stays off: nothing was shared.');
+    if (!(await this.consent.confirm(plan))) throw new StartError('cancelled', vscode.l10n.t('STA stays off: nothing was shared.'));
     if (signal.aborted) throw stopped();
     const engine = await this.listen(settings, announce);
     if (signal.aborted) {
@@ -152,6 +160,7 @@ export class StaService extends Disposable {
     }
     this.engine = engine;
     this.startedWith = shown;
+    this.startedSettings = settings;
     this.announce = announce;
     this.declined.clear();
     engine.on('session', (s) => s.on('published', () => this.catalog.refreshSoon()));
@@ -217,15 +226,29 @@ export class StaService extends Disposable {
       maxPeersPerTorrent: settings.maxPeersPerFile,
       uploadSlots: settings.uploadSlots,
       maxUploadRate: settings.maxUploadRateKiB > 0 ? settings.maxUploadRateKiB * 1024 : undefined,
+      maxDownloadRate: downloadRateOf(settings),
     });
     try {
       await engine.listen();
       return engine;
     } catch (e) {
       await engine.close();
-      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new StartError('portInUse', `Port ${settings.listenPort} is already in use.`);
-      throw new StartError('other', `STA could not listen on ${settings.bindAddress}:${settings.listenPort}: ${(e as Error).message}`);
+      const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (inUse) throw new StartError('portInUse', vscode.l10n.t('Port {0} is already in use.', settings.listenPort));
+      throw new StartError('other', vscode.l10n.t('STA could not listen on {0}:{1}: {2}', settings.bindAddress, settings.listenPort, (e as Error).message));
     }
+  }
+
+  /** Excludes changed: every folder is scanned again under its new excludes (withdrawn, then shared as now). */
+  reapplyExcludes(): void {
+    if (!this.engine) return;
+    const roots = this.shares.folders().map((f) => f.root);
+    this.folderSync = this.folderSync
+      .then(async () => {
+        for (const root of roots) await this.shares.unshareFolder(root);
+      })
+      .catch((e: Error) => this.log.warn(`excludes: ${e.message}`));
+    this.foldersChanged();
   }
 
   /** Ends the first hashing pass at once, announces `stopped`, closes every socket; partial downloads stay for resume. */
@@ -236,6 +259,7 @@ export class StaService extends Disposable {
     if (!engine) return;
     this.engine = undefined;
     this.announce = undefined;
+    this.startedSettings = undefined;
     this.catalog.stop();
     await engine.close();
     this.shares.clear();

@@ -20,6 +20,8 @@ export interface DownloadTarget {
   /** what the finished file is published as (the download folder, and the folder's name in a multi-root window) */
   catalogPath?: string;
   onExisting: OnExisting;
+  /** a link's download (magnet, .torrent): announced to the torrent's own trackers too */
+  ownTrackers?: boolean;
 }
 
 export interface JournalEntry {
@@ -39,6 +41,7 @@ interface Stored {
   relPath?: string;
   catalogPath?: string;
   onExisting: OnExisting;
+  ownTrackers?: boolean;
   paused: boolean;
   verifiedBytes: number;
 }
@@ -59,6 +62,7 @@ export class TransferJournal {
         if (typeof s.root === 'string' && s.root) target.root = s.root;
         if (typeof s.relPath === 'string' && s.relPath) target.relPath = s.relPath;
         if (typeof s.catalogPath === 'string' && s.catalogPath) target.catalogPath = s.catalogPath;
+        if (s.ownTrackers === true) target.ownTrackers = true;
         out.push({ meta, target, paused: s.paused === true, verifiedBytes });
       } catch {
         // not a torrent any more: nothing to resume
@@ -69,8 +73,8 @@ export class TransferJournal {
 
   record(e: JournalEntry): void {
     const { meta, target, paused, verifiedBytes } = e;
-    const { root, folder, relPath, catalogPath, onExisting } = target;
-    const entry: Stored = { torrent: meta.torrent.toString('base64'), root, folder, relPath, catalogPath, onExisting, paused, verifiedBytes };
+    const { root, folder, relPath, catalogPath, onExisting, ownTrackers } = target;
+    const entry: Stored = { torrent: meta.torrent.toString('base64'), root, folder, relPath, catalogPath, onExisting, ownTrackers, paused, verifiedBytes };
     void this.state.update(StoreKeys.transfers, { ...this.stored(), [meta.infoHashHex]: entry });
   }
 

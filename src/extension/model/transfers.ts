@@ -2,9 +2,10 @@
 // Unfinished downloads are journaled: after a window reload they are back, and resume when STA starts.
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import type { CatalogFileJson, Engine, Metainfo, SessionProgress, TorrentSession } from '../../core/api';
+import type { CatalogFileJson, Engine, Metainfo, SeedingStopped, SessionProgress, TorrentSession } from '../../core/api';
 import { Disposable } from '../lifecycle';
 import type { CatalogModel } from './catalogModel';
+import { DownloadSeeding } from './downloadSeeding';
 import { downloadDirIn, type DownloadFolders, type Landing, landingOf } from './downloadPlaces';
 import { pathParts } from './pathTree';
 import type { DownloadTarget, JournalEntry, OnExisting, TransferJournal } from './transferJournal';
@@ -28,6 +29,8 @@ export interface Transfer {
   target?: DownloadTarget;
   /** paused by the user: Start does not resume it */
   paused: boolean;
+  /** a finished download that reached a seeding limit: "Seeding stopped (ratio 2.0 reached)" */
+  seedingStopped?: string;
 }
 
 export class Transfers extends Disposable {
@@ -42,6 +45,7 @@ export class Transfers extends Disposable {
   readonly onDidChange = this._onDidChange.event;
   private readonly _onDidFinish = this.register(new vscode.EventEmitter<Transfer>());
   readonly onDidFinish = this._onDidFinish.event;
+  private readonly seeding = new DownloadSeeding();
 
   /** `where`: the window's folders downloads go to, as they are now */
   constructor(
@@ -103,6 +107,20 @@ export class Transfers extends Disposable {
     return this.download(await this.catalog.metainfoOf(file.infoHash), { root, folder, relPath, catalogPath: shownAs, onExisting });
   }
 
+  /** Where a link's torrent (a magnet, a .torrent) lands: `at`, a catalog path of this workspace; throws, saying why, when nowhere. */
+  landingAt(at: string): Landing {
+    return landingOf(at, this.where());
+  }
+
+  /** Downloads a link's torrent to `at` (see `landingAt`): a magnet's or a .torrent's, with no catalog entry needed. */
+  async requestTorrent(meta: Metainfo, at: string, onExisting: OnExisting = 'refuse'): Promise<Transfer> {
+    if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
+    const existing = this.byInfoHash.get(meta.infoHashHex);
+    if (existing && existing.session && existing.progress.state !== 'failed') return existing;
+    const { root, folder, relPath, shownAs } = this.landingAt(at);
+    return this.download(meta, { root, folder, relPath, catalogPath: shownAs, onExisting, ownTrackers: true });
+  }
+
   private async download(meta: Metainfo, target: DownloadTarget): Promise<Transfer> {
     const engine = this.engine!;
     const { folders } = this.where();
@@ -112,7 +130,8 @@ export class Transfers extends Disposable {
     const dir = downloadDirIn(root, target.folder);
     await fsp.mkdir(dir, { recursive: true });
     const { onExisting, relPath, catalogPath } = target;
-    const session = await engine.download(meta, dir, { onExisting, relPath, catalogPath });
+    const trackers = target.ownTrackers ? meta.announceList.flat().filter((u) => /^https?:\/\//i.test(u)) : undefined;
+    const session = await engine.download(meta, dir, { onExisting, relPath, catalogPath, trackers });
     const known = this.byInfoHash.get(meta.infoHashHex);
     return known?.session === session ? known : this.track(session, 'download', target);
   }
@@ -185,6 +204,7 @@ export class Transfers extends Disposable {
       this._onDidChange.fire(t);
       this._onDidFinish.fire(t);
     });
+    if (kind === 'download') this.seeding.watch(session, (stopped) => void this.seedingDone(t, stopped));
     this._onDidChange.fire(undefined);
     if (t.done && kind === 'download') {
       this.journal.remove(t.infoHash);
@@ -192,6 +212,14 @@ export class Transfers extends Disposable {
       queueMicrotask(() => this._onDidFinish.fire(t));
     }
     return t;
+  }
+
+  /** A seeding limit was reached: the download stops seeding (its file stays) and its row says why; Resume seeds it again. */
+  private async seedingDone(t: Transfer, stopped: SeedingStopped): Promise<void> {
+    t.seedingStopped = `Seeding stopped (${stopped.text})`;
+    await this.engine?.remove(t.infoHash);
+    t.session = undefined;
+    this._onDidChange.fire(t);
   }
 
   async pause(t: Transfer): Promise<void> {
@@ -205,6 +233,7 @@ export class Transfers extends Disposable {
     const current = this.byInfoHash.get(t.infoHash) ?? t; // Start may have reopened it already
     current.paused = false;
     current.error = undefined;
+    current.seedingStopped = undefined;
     this.remember(current);
     if (current.session && current.progress.state !== 'failed') return current.session.start();
     await this.reopen(current);
@@ -212,6 +241,7 @@ export class Transfers extends Disposable {
 
   async cancel(t: Transfer): Promise<void> {
     this.byInfoHash.delete(t.infoHash);
+    this.seeding.forget(t.infoHash);
     this.journal.remove(t.infoHash);
     // uploads of shared files keep seeding; cancelling a download drops its partial data
     if (t.kind === 'download') await this.engine?.remove(t.infoHash, { discard: true });
@@ -230,6 +260,7 @@ export class Transfers extends Disposable {
   /** STA stopped: the sessions are gone; unfinished transfers show as stopped, ready to resume. */
   detach(): void {
     this.engine = undefined;
+    this.seeding.clear();
     for (const t of this.byInfoHash.values()) {
       t.session = undefined;
       if (t.done || t.progress.state === 'failed') continue;

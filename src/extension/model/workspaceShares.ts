@@ -177,9 +177,9 @@ export class WorkspaceShares extends Disposable {
 
   /** Shares one more workspace file, excluded or not, never a secret (Explorer: Share via STA). */
   async shareFile(file: string): Promise<SharedEntry> {
-    if (this.sharing.size === 0) throw new Error('STA is not running; run STA: Start first.');
+    if (this.sharing.size === 0) throw new Error(vscode.l10n.t('STA is not running; run STA: Start first.'));
     const f = this.folderOf(file);
-    if (!f) throw new Error(`${file} is outside the workspace folders; STA shares only workspace files.`);
+    if (!f) throw new Error(vscode.l10n.t('{0} is outside the workspace folders; STA shares only workspace files.', file));
     const e = await f.s.folder.shareFile(file);
     return this.byPath.get(f.s.prefix ? `${f.s.prefix}/${e.relPath}` : e.relPath) ?? { ...e, root: f.root, catalogPath: e.relPath };
   }

@@ -6,7 +6,11 @@ import { Disposable } from '../lifecycle';
 import { type FolderNode, PathTree } from '../model/pathTree';
 import type { StaService } from '../model/staService';
 import type { SharedEntry } from '../model/workspaceShares';
+import { inertMarkdown as inert } from '../markdownText';
+import { spokenFiles, spokenSize } from '../spokenText';
 import { Throttle } from '../throttle';
+
+const filesText = (n: number) => (n === 1 ? vscode.l10n.t('1 file') : vscode.l10n.t('{0} files', n));
 
 export class SharedItem extends vscode.TreeItem {
   constructor(readonly entry: SharedEntry, name = entry.catalogPath) {
@@ -14,7 +18,15 @@ export class SharedItem extends vscode.TreeItem {
     this.id = `file:${entry.catalogPath}`;
     this.description = formatBytes(entry.size);
     this.resourceUri = vscode.Uri.file(entry.path);
-    this.tooltip = `${displayText(entry.path)}\nshared as ${displayText(entry.catalogPath)}\n${formatBytes(entry.size)} · info-hash ${entry.meta.infoHashHex}`;
+    this.tooltip = new vscode.MarkdownString(
+      [
+        `**${inert(entry.catalogPath)}**`,
+        vscode.l10n.t('at {0}', inert(entry.path)),
+        vscode.l10n.t('{0} · info-hash {1}', formatBytes(entry.size), entry.meta.infoHashHex),
+      ].join('\n\n'),
+    );
+    // the catalog path and size, not the absolute path and the hash
+    this.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, shared', displayText(entry.catalogPath), spokenSize(entry.size, vscode.l10n)) };
     this.contextValue = ItemContext.sharedFile;
     this.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(entry.path)] };
   }
@@ -24,9 +36,11 @@ export class SharedFolderItem extends vscode.TreeItem {
   constructor(readonly node: FolderNode) {
     super(displayText(node.name), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `folder:${node.path}`;
-    this.description = `${node.files} file${node.files === 1 ? '' : 's'} · ${formatBytes(node.bytes)}`;
+    this.description = `${filesText(node.files)} · ${formatBytes(node.bytes)}`;
     this.iconPath = vscode.ThemeIcon.Folder;
     this.contextValue = ItemContext.sharedFolder;
+    const label = vscode.l10n.t('folder {0}, {1}, {2}', displayText(node.path), spokenFiles(node.files, vscode.l10n), spokenSize(node.bytes, vscode.l10n));
+    this.accessibilityInformation = { label };
   }
 }
 
@@ -51,7 +65,7 @@ export class SharedView extends Disposable implements vscode.TreeDataProvider<Sh
 
   private render(): void {
     const count = this.service.shares.size;
-    this.view.description = this.service.running ? `${count} file${count === 1 ? '' : 's'}` : undefined;
+    this.view.description = this.service.running ? filesText(count) : undefined;
     this._onDidChange.fire();
   }
 

@@ -2,12 +2,13 @@
 // mark (in workspace ✓, update available ↻, or not here), told by icon, text and screen-reader label alike.
 import * as vscode from 'vscode';
 import { type CatalogFileJson, displayText, formatBytes } from '../../core/api';
-import { MARK_LOOK, type Mark } from '../model/catalogMarks';
+import { type Mark, markLooks } from '../model/catalogMarks';
 import type { FolderNode } from '../model/pathTree';
 import { Commands, ItemContext } from '../constants';
 import { inertMarkdown as inert } from '../markdownText';
+import { spokenSize } from '../spokenText';
 
-const filesText = (n: number) => `${n.toLocaleString('en-US')} file${n === 1 ? '' : 's'}`;
+const filesText = (n: number) => (n === 1 ? vscode.l10n.t('1 file') : vscode.l10n.t('{0} files', n.toLocaleString('en-US')));
 
 const CONTEXT: Record<Mark, string> = {
   inWorkspace: ItemContext.remoteFileLocal,
@@ -22,8 +23,9 @@ export class RemoteFolderItem extends vscode.TreeItem {
     const summary = `${filesText(node.files)} · ${formatBytes(node.bytes)}`;
     this.description = summary;
     this.iconPath = vscode.ThemeIcon.Folder;
-    this.tooltip = `${displayText(node.path)}/\n${summary}`;
-    this.accessibilityInformation = { label: `folder ${displayText(node.path)}, ${summary}` };
+    this.tooltip = new vscode.MarkdownString(`**${inert(node.path)}/**\n\n${summary}`);
+    const label = vscode.l10n.t('folder {0}, {1}, {2}', displayText(node.path), filesText(node.files), spokenSize(node.bytes, vscode.l10n));
+    this.accessibilityInformation = { label };
     this.contextValue = ItemContext.remoteFolder;
   }
 }
@@ -33,22 +35,23 @@ export class RemoteFileItem extends vscode.TreeItem {
   constructor(readonly file: CatalogFileJson, name: string, readonly mark: Mark, landsAt: string | undefined) {
     super(displayText(name), vscode.TreeItemCollapsibleState.None);
     this.id = `file:${file.path}\n${file.infoHash}`;
-    const look = MARK_LOOK[mark];
+    const look = markLooks(vscode.l10n)[mark];
     const size = formatBytes(file.length);
-    this.description = `${size} · ${file.seeders} seeding, ${file.leechers} downloading · ${look.text}`;
+    this.description = vscode.l10n.t('{0} · {1} seeding, {2} downloading · {3}', size, file.seeders, file.leechers, look.text);
     this.tooltip = new vscode.MarkdownString(
       [
         `**${inert(file.path)}** — ${inert(look.text)}`,
-        landsAt ? `downloads to ${inert(landsAt)}` : 'its path cannot be saved safely in this workspace',
-        `${size} in ${file.pieceCount} pieces · ${file.seeders} seeders, ${file.leechers} leechers, downloaded ${file.completed}×`,
-        `torrent name ${inert(file.name)} · info-hash ${inert(file.infoHash)}`,
-        `published ${new Date(file.publishedAt).toLocaleString()}`,
+        landsAt ? vscode.l10n.t('downloads to {0}', inert(landsAt)) : vscode.l10n.t('its path cannot be saved safely in this workspace'),
+        vscode.l10n.t('{0} in {1} pieces · {2} seeders, {3} leechers, downloaded {4}×', size, file.pieceCount, file.seeders, file.leechers, file.completed),
+        vscode.l10n.t('torrent name {0} · info-hash {1}', inert(file.name), inert(file.infoHash)),
+        vscode.l10n.t('published {0}', new Date(file.publishedAt).toLocaleString()),
       ].join('\n\n'),
     );
     this.iconPath = new vscode.ThemeIcon(look.icon);
-    this.accessibilityInformation = { label: `${displayText(file.path)}, ${size}, ${look.spoken}, ${file.seeders} seeding` };
+    const label = vscode.l10n.t('{0}, {1}, {2}, {3} seeding', displayText(file.path), spokenSize(file.length, vscode.l10n), look.spoken, file.seeders);
+    this.accessibilityInformation = { label };
     this.contextValue = CONTEXT[mark];
-    this.command = { command: Commands.request, title: 'Request', arguments: [this] };
+    this.command = { command: Commands.request, title: vscode.l10n.t('Request'), arguments: [this] };
   }
 }
 

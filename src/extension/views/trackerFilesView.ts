@@ -14,7 +14,8 @@ export { RemoteFileItem, RemoteFolderItem } from './trackerFileItems';
 /** The marks follow what is shared and downloaded this often at most. */
 const MARKS_REFRESH_MS = 1000;
 
-const NO_CATALOG_TOOLTIP = 'It is a plain BitTorrent tracker: share .torrent files or magnet links instead.';
+
+const noCatalogTooltip = () => vscode.l10n.t('It is a plain BitTorrent tracker: share .torrent files or magnet links instead.');
 
 export class TrackerFilesView extends Disposable implements vscode.TreeDataProvider<vscode.TreeItem> {
   private readonly _onDidChange = this.register(new vscode.EventEmitter<vscode.TreeItem | undefined>());
@@ -37,10 +38,10 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
     const { catalog } = this.service;
     const unreachable = this.service.running && !!catalog.error && !catalog.unsupported;
     void vscode.commands.executeCommand('setContext', ContextKeys.trackerUnreachable, unreachable);
-    this.view.message = unreachable ? `Tracker unreachable: ${displayText(catalog.error!)}` : undefined;
+    this.view.message = unreachable ? vscode.l10n.t('Tracker unreachable: {0}', displayText(catalog.error!)) : undefined;
     const n = catalog.tree.files;
     const listed = this.service.running && !catalog.error && !catalog.unsupported;
-    this.view.description = listed ? `${n.toLocaleString('en-US')} file${n === 1 ? '' : 's'}` : undefined;
+    this.view.description = listed ? (n === 1 ? vscode.l10n.t('1 file') : vscode.l10n.t('{0} files', n.toLocaleString('en-US'))) : undefined;
     this._onDidChange.fire(undefined);
   }
 
@@ -51,7 +52,7 @@ export class TrackerFilesView extends Disposable implements vscode.TreeDataProvi
   getChildren(parent?: vscode.TreeItem): vscode.TreeItem[] {
     const { catalog, transfers, local } = this.service;
     if (!this.service.running) return []; // welcome content explains
-    if (catalog.unsupported) return parent ? [] : [new MessageItem('This tracker has no STA catalog', 'info', NO_CATALOG_TOOLTIP)];
+    if (catalog.unsupported) return parent ? [] : [new MessageItem(vscode.l10n.t('This tracker has no STA catalog'), 'info', noCatalogTooltip())];
     if (catalog.error) return [];
     if (parent && !(parent instanceof RemoteFolderItem)) return [];
     return catalog.tree.children(parent?.node.path).map((n) => {

@@ -6,8 +6,13 @@ import { Disposable } from '../lifecycle';
 import type { Transfer, Transfers } from '../model/transfers';
 import { Throttle } from '../throttle';
 import { inertMarkdown as inert } from '../markdownText';
+import { spokenTransfer } from '../spokenText';
 
-const peers = (n: number) => `${n} peer${n === 1 ? '' : 's'}`;
+const peers = (n: number) => (n === 1 ? vscode.l10n.t('1 peer') : vscode.l10n.t('{0} peers', n));
+
+/** A state as the row's description says it. */
+const stateText = (state: string): string =>
+  ({ checking: vscode.l10n.t('checking'), paused: vscode.l10n.t('paused'), stopped: vscode.l10n.t('stopped') })[state] ?? state;
 
 const ICONS: Record<string, string> = {
   checking: 'sync~spin',
@@ -21,15 +26,18 @@ const ICONS: Record<string, string> = {
 export function transferDescription(t: Transfer): string {
   const p = t.progress;
   const pct = `${((100 * p.verifiedBytes) / p.length).toFixed(1)}%`;
+  if (t.seedingStopped && p.state !== 'seeding') return `${t.seedingStopped} · ${formatBytes(p.uploaded)} sent`;
   switch (p.state) {
     case 'downloading':
-      return `${pct} · ${formatRate(p.downloadRate)} · ETA ${formatEta(p.eta)} · ${peers(p.peers)}`;
-    case 'seeding':
-      return `${t.kind === 'download' ? '100% · ' : ''}seeding · ${formatRate(p.uploadRate)} up · ${formatBytes(p.uploaded)} sent · ${peers(p.peers)}`;
+      return vscode.l10n.t('{0} · {1} · ETA {2} · {3}', pct, formatRate(p.downloadRate), formatEta(p.eta), peers(p.peers));
+    case 'seeding': {
+      const seeding = vscode.l10n.t('seeding · {0} up · {1} sent · {2}', formatRate(p.uploadRate), formatBytes(p.uploaded), peers(p.peers));
+      return t.kind === 'download' ? `100% · ${seeding}` : seeding;
+    }
     case 'failed':
-      return `failed: ${displayText(t.error ?? 'unknown error')}`;
+      return vscode.l10n.t('failed: {0}', displayText(t.error ?? vscode.l10n.t('unknown error')));
     default:
-      return `${pct} · ${p.state}`;
+      return `${pct} · ${stateText(p.state)}`;
   }
 }
 
@@ -41,16 +49,21 @@ export class TransferItem extends vscode.TreeItem {
     this.description = transferDescription(transfer);
     this.iconPath = new vscode.ThemeIcon(transfer.kind === 'upload' && p.state === 'seeding' ? 'arrow-up' : ICONS[p.state] ?? 'file');
     this.contextValue = ItemContext.transfer(p.state, transfer.done);
+    this.accessibilityInformation = { label: spokenTransfer(transfer, vscode.l10n) };
     // who we trade with, so a slow or silent peer can be spotted
     const peerLines = (transfer.session?.peerStats() ?? [])
-      .map((s) => `- ${s.address} (${inert(s.client)}${s.seeder ? ', seeder' : ''}): ↓ ${formatRate(s.downloadRate)} ↑ ${formatRate(s.uploadRate)}`)
+      .map((s) => {
+        const who = `${inert(s.client)}${s.seeder ? vscode.l10n.t(', seeder') : ''}`;
+        return `- ${s.address} (${who}): ↓ ${formatRate(s.downloadRate)} ↑ ${formatRate(s.uploadRate)}`;
+      })
       .join('\n');
     this.tooltip = new vscode.MarkdownString(
-      `**${inert(transfer.name)}** (${transfer.kind})\n\n` +
-        `${formatBytes(p.verifiedBytes)} of ${formatBytes(p.length)} verified (${p.pieces}/${p.piecesTotal} pieces)\n\n` +
-        (p.reusedBytes > 0 ? `${formatBytes(p.reusedBytes)} reused from the older version in the workspace\n\n` : '') +
-        `down ${formatRate(p.downloadRate)} · up ${formatRate(p.uploadRate)} · ${peers(p.peers)}\n\n${peerLines ? `${peerLines}\n\n` : ''}` +
-        `${transfer.path ? `saved at ${inert(transfer.path)}` : ''}${transfer.error ? `\n\n$(error) ${inert(transfer.error)}` : ''}`,
+      `**${inert(transfer.name)}** (${transfer.kind === 'download' ? vscode.l10n.t('download') : vscode.l10n.t('upload')})\n\n` +
+        `${vscode.l10n.t('{0} of {1} verified ({2}/{3} pieces)', formatBytes(p.verifiedBytes), formatBytes(p.length), p.pieces, p.piecesTotal)}\n\n` +
+        (p.reusedBytes > 0 ? `${vscode.l10n.t('{0} reused from the older version in the workspace', formatBytes(p.reusedBytes))}\n\n` : '') +
+        `${vscode.l10n.t('down {0} · up {1} · {2}', formatRate(p.downloadRate), formatRate(p.uploadRate), peers(p.peers))}\n\n` +
+        (peerLines ? `${peerLines}\n\n` : '') +
+        `${transfer.path ? vscode.l10n.t('saved at {0}', inert(transfer.path)) : ''}${transfer.error ? `\n\n$(error) ${inert(transfer.error)}` : ''}`,
       true,
     );
     if (transfer.path) this.resourceUri = vscode.Uri.file(transfer.path);
@@ -69,7 +82,7 @@ export class TransfersView extends Disposable implements vscode.TreeDataProvider
 
   constructor(private readonly transfers: Transfers) {
     super();
-    this.view = this.register(vscode.window.createTreeView(Views.transfers, { treeDataProvider: this }));
+    this.view = this.register(vscode.window.createTreeView(Views.transfers, { treeDataProvider: this, canSelectMany: true }));
     this.register(
       transfers.onDidChange((t) => {
         if (t) this.dirty.add(t);
@@ -103,7 +116,8 @@ export class TransfersView extends Disposable implements vscode.TreeDataProvider
 
   private updateBadge(): void {
     const active = this.transfers.values().filter((t) => t.progress.state === 'downloading' || t.progress.state === 'checking').length;
-    this.view.badge = active > 0 ? { value: active, tooltip: `${active} active download${active === 1 ? '' : 's'}` } : undefined;
+    const tooltip = active === 1 ? vscode.l10n.t('1 active download') : vscode.l10n.t('{0} active downloads', active);
+    this.view.badge = active > 0 ? { value: active, tooltip } : undefined;
   }
 
   getTreeItem(e: TransferItem): vscode.TreeItem {

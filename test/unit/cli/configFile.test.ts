@@ -35,11 +35,11 @@ describe('cli config file', () => {
     });
 
     it('reads every setting as its flag would carry it: strings, one tracker or a list', () => {
-      const settings = { tracker: 'http://t:7070/announce', host: '127.0.0.1', port: 6881, 'max-upload-rate': '5M', 'upload-slots': 8 };
+      const settings = { tracker: 'http://t:7070/announce', host: '127.0.0.1', port: 6881, 'max-upload-rate': '5M', 'max-download-rate': '1M', 'upload-slots': 8 };
       const file = write('good.json', JSON.stringify(settings));
       assert.deepEqual(readConfig(file, true), {
         file,
-        values: { tracker: ['http://t:7070/announce'], host: '127.0.0.1', port: '6881', 'max-upload-rate': '5M', 'upload-slots': '8' },
+        values: { tracker: ['http://t:7070/announce'], host: '127.0.0.1', port: '6881', 'max-upload-rate': '5M', 'max-download-rate': '1M', 'upload-slots': '8' },
       });
       const list = write('list.json', '{"tracker": ["http://a/announce", "http://b/announce"]}');
       assert.deepEqual(readConfig(list, false)?.values, { tracker: ['http://a/announce', 'http://b/announce'] });
@@ -80,7 +80,7 @@ describe('cli config file', () => {
 
     it('an unknown setting (a typo) is named with the known ones', () => {
       const file = write('typo.json', '{"trackers": "http://t/announce"}');
-      fails(file, false, `config file ${file}: unknown setting "trackers" (known: tracker, host, port, max-upload-rate, upload-slots)`);
+      fails(file, false, `config file ${file}: unknown setting "trackers" (known: tracker, host, port, max-upload-rate, max-download-rate, upload-slots)`);
     });
 
     for (const [key, value, want] of [
@@ -93,6 +93,7 @@ describe('cli config file', () => {
       ['port', null, 'a number'],
       ['upload-slots', { n: 8 }, 'a number'],
       ['max-upload-rate', ['5M'], 'a rate such as "5M"'],
+      ['max-download-rate', true, 'a rate such as "5M"'],
     ] as const) {
       it(`"${key}": ${JSON.stringify(value)} is the wrong type`, () => {
         const file = write('type.json', JSON.stringify({ [key]: value }));

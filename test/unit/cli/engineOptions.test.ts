@@ -18,20 +18,22 @@ describe('cli engine options', () => {
 
   const from = (argv: string[], trackers: string[] = []) => engineOptionsFrom(parse(shareSpec, ['file', ...argv]).values, trackers);
 
-  it('by default listens on every address, on any free port, with no upload limit', () => {
+  it('by default listens on every address, on any free port, with no upload or download limit', () => {
     const o = from([], ['http://t/announce']);
     assert.equal(o.host, '0.0.0.0');
     assert.equal(o.port, 0);
     assert.deepEqual(o.trackers, ['http://t/announce']);
     assert.equal(o.maxUploadRate, undefined);
+    assert.equal(o.maxDownloadRate, undefined);
     assert.equal(typeof o.logger?.info, 'function');
   });
 
-  it('reads --host, --port and --max-upload-rate', () => {
-    const o = from(['--host', '192.0.2.1', '--port', '6881', '--max-upload-rate', '5M']);
+  it('reads --host, --port, --max-upload-rate and --max-download-rate', () => {
+    const o = from(['--host', '192.0.2.1', '--port', '6881', '--max-upload-rate', '5M', '--max-download-rate', '800K']);
     assert.equal(o.host, '192.0.2.1');
     assert.equal(o.port, 6881);
     assert.equal(o.maxUploadRate, 5 * 1024 * 1024);
+    assert.equal(o.maxDownloadRate, 800 * 1024);
   });
 
   for (const [argv, flag] of [
@@ -39,6 +41,8 @@ describe('cli engine options', () => {
     [['--port=-1'], '--port'],
     [['--max-upload-rate', '512'], '--max-upload-rate'],
     [['--max-upload-rate', 'lots'], '--max-upload-rate'],
+    [['--max-download-rate', '100'], '--max-download-rate'],
+    [['--max-download-rate', '5 MB/s'], '--max-download-rate'],
   ] as const) {
     it(`rejects ${argv.join(' ')} with a UsageError about ${flag}`, () => {
       assert.throws(() => from([...argv]), (e: unknown) => e instanceof UsageError && e.message.startsWith(flag));

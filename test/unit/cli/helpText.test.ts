@@ -115,7 +115,7 @@ describe('cli help text', () => {
       const share = helpText(shareSpec, 100);
       assert.match(share, /^defaults: a flag beats STA_TRACKER, which beats the config file, which beats the built-in default\.$/m);
       assert.match(share, /^ {2}STA_TRACKER {2,}tracker URL when --tracker is not given/m);
-      assert.match(share, /"tracker", "host", "port", "max-upload-rate",\s+"upload-slots"/);
+      assert.match(share, /"tracker",\s+"host",\s+"port",\s+"max-upload-rate",\s+"max-download-rate",\s+"upload-slots"/);
       assert.match(helpText(listSpec, 100), /a JSON object with any of "tracker", such as/);
       assert.doesNotMatch(helpText(trackerSpec, 100), /defaults:|STA_TRACKER\b|config file/);
     });

@@ -10,6 +10,9 @@ import { SettingDefaults } from '../../../src/extension/settingDefaults';
 const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
 const contributed: Record<string, { default?: unknown; scope?: string; markdownDescription?: string }> = manifest.contributes.configuration.properties;
 const defaultOf = (key: string) => contributed[`${Settings.section}.${key}`]?.default;
+/** package.json's `%key%` texts as VS Code shows them (in English: package.nls.json) */
+const nls: Record<string, string> = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.nls.json'), 'utf8'));
+const shown = (s: string | undefined) => s?.replace(/^%(.+)%$/, (_, k: string) => nls[k] ?? s);
 
 describe('contributed setting defaults', () => {
   it('every contributed sta.* setting has an id in constants.ts, and every id is contributed', () => {
@@ -28,7 +31,7 @@ describe('contributed setting defaults', () => {
 
   it('sta.exclude adds to the built-in lists: its default is empty and its description names every built-in pattern', () => {
     assert.deepEqual(defaultOf(Settings.exclude), []);
-    const text = contributed[`${Settings.section}.${Settings.exclude}`].markdownDescription ?? '';
+    const text = shown(contributed[`${Settings.section}.${Settings.exclude}`].markdownDescription) ?? '';
     for (const glob of [...DEFAULT_EXCLUDES, ...SECRET_EXCLUDES]) assert.ok(text.includes(`\`${glob}\``), `${glob} in the description`);
   });
 });
@@ -36,9 +39,10 @@ describe('contributed setting defaults', () => {
 describe('contributed setting scopes: what a repository cannot set', () => {
   const scopeOf = (key: string) => contributed[`${Settings.section}.${key}`]?.scope;
 
-  it('auto-start, the tracker, the bind address, LAN sharing and bandwidth come from user or remote settings only', () => {
+  it('auto-start, the tracker, the bind address, LAN sharing, bandwidth and seeding limits come from user or remote settings only', () => {
     const machine = [Settings.autoStart, Settings.trackerUrl, Settings.bindAddress, Settings.localTrackerOnLan];
-    for (const key of [...machine, Settings.maxPeersPerFile, Settings.uploadSlots, Settings.maxUploadRate]) assert.equal(scopeOf(key), 'machine', key);
+    const bandwidth = [Settings.maxPeersPerFile, Settings.uploadSlots, Settings.maxUploadRate, Settings.maxDownloadRate];
+    for (const key of [...machine, ...bandwidth, Settings.seedRatioLimit, Settings.seedTimeMinutes]) assert.equal(scopeOf(key), 'machine', key);
   });
 
   it('ports may differ per workspace; exclude and the download folder are per folder', () => {

@@ -143,7 +143,7 @@ describe('PieceStore: multi-file torrents', () => {
     for (let i = 0; i < meta.pieceCount; i++) await first.putPiece(i, piece(i));
     await first.close(); // the partial file is complete; now the files appear as if placed before a crash
     await fsp.cp(src, join(dl, 'album'), { recursive: true });
-    assert.equal((await fsp.readdir(join(dl, '.sta'))).length, 2);
+    assert.equal((await fsp.readdir(join(dl, '.sta'))).length, 3); // .part, .resume.json, .gitignore
     const store = track(await PieceStore.open({ dir: dl, meta }));
     assert.equal(store.complete, true);
     assert.equal(store.finalPath, join(await fsp.realpath(dl), 'album'));

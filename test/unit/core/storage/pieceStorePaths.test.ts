@@ -57,7 +57,7 @@ describe('PieceStore: catalog paths', () => {
     assert.equal(sa.finalPath, join(dl, 'a', 'config.json'));
     assert.equal(sb.finalPath, join(dl, 'b', 'config.json'));
     const parts = [a, b].flatMap((t) => [`.sta/${t.meta.infoHashHex}.part`, `.sta/${t.meta.infoHashHex}.resume.json`]);
-    assert.deepEqual(await tree(dl), ['.sta', ...parts].sort());
+    assert.deepEqual(await tree(dl), ['.sta', '.sta/.gitignore', ...parts].sort());
     await fill(sa, a);
     await fill(sb, b);
     assert.equal(await sa.finish(), join(dl, 'a', 'config.json'));
