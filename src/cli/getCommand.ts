@@ -2,7 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  announceUrlOf, consoleLogger, Engine, fetchCatalog, fetchCatalogEntry, fetchMetainfo, formatBytes, Metainfo, OnExisting, parseMagnet, parseTorrent,
+  announceUrlOf, consoleLogger, Engine, ExistingFileError, fetchCatalog, fetchCatalogEntry, fetchMetainfo, formatBytes, Metainfo, OnExisting, parseMagnet, parseTorrent,
   resolveMagnet, type SeedingStopped, type SeedLimits, type TorrentSession, watchSeedLimits,
 } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
@@ -115,6 +115,8 @@ export async function getCommand(argv: string[]): Promise<number> {
     session = await engine.download(meta, out, { relPath, onExisting, onCheckProgress, select: values.select });
   } catch (e) {
     await engine.close();
+    // say how to get the file anyway; the existing one is never touched
+    if (e instanceof ExistingFileError) e.message += ' (--if-exists update replaces it, reusing what matches; --if-exists suffix saves beside it)';
     throw e;
   }
   report(session, reporter);

@@ -82,7 +82,7 @@ describe('update: only what changed moves', function () {
     const out = await folderWithOld('out-update');
     const refused = await runGet(args(out));
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /already exists/);
+    assert.match(refused.stderr, /already exists.*--if-exists update replaces it/);
 
     const r = await runGet(args(out, '--if-exists', 'update'), 120_000);
     assert.equal(r.code, 0, r.stderr.slice(-2000));
