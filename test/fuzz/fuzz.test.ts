@@ -31,7 +31,7 @@ describe('fuzz (short CI pass)', function () {
 
   it('every target: no crash, hang, growth or wrong bytes in a short pass', async () => {
     const { code, out } = await runFuzz(['--quick', '--seed', seed], 180_000);
-    const summary = /^(target|wire|handshake|torrent|bencode|tracker|total|process|seeder|fuzzer|RSS|\s*\[|FAIL|\s+npm run fuzz)/;
+    const summary = /^(target|wire|handshake|torrent|bencode|tracker|trackerpost|multifile|extended|metadata|total|process|seeder|fuzzer|RSS|\s*\[|FAIL|\s+npm run fuzz)/;
     console.log(out.split('\n').filter((l) => summary.test(l)).join('\n'));
     assert.equal(code, 0, `the fuzzer found something (seed ${seed}):\n${out.slice(-6000)}`);
     const total = Number(/^total\s+(\d+)/m.exec(out)?.[1] ?? 0);

@@ -1,5 +1,6 @@
-// `npm run fuzz`: mutation fuzzing of STA's wire frames, handshakes, .torrent files, bencoded
-// bodies and tracker requests, against a live `sta tracker` and `sta share` (dist/cli.js, or
+// `npm run fuzz`: mutation fuzzing of STA's wire frames, handshakes, .torrent files (single and
+// multi-file), bencoded bodies, tracker requests (batch routes too) and BEP 10/9 extension
+// messages, against a live `sta tracker` and `sta share` (dist/cli.js, or
 // STA_CLI) and the in-process parsers. Bounded in inputs and seconds, seeded, reproducible:
 //   npm run fuzz -- --seed S --targets T --from I --count N
 // After every batch: both processes alive, an honest announce and an honest download probe
@@ -16,8 +17,12 @@ import { bencodeTarget } from './targets/bencode';
 import { torrentTarget } from './targets/torrent';
 import { trackerTarget } from './targets/tracker';
 import { handshakeTarget, wireTarget } from './targets/wire';
+import { multifileTarget } from './targets/multifile';
+import { trackerPostTarget } from './targets/trackerPost';
+import { extendedTarget } from './targets/extended';
+import { metadataTarget } from './targets/metadata';
 
-const ALL: Target[] = [wireTarget, handshakeTarget, torrentTarget, bencodeTarget, trackerTarget];
+const ALL: Target[] = [wireTarget, handshakeTarget, torrentTarget, bencodeTarget, trackerTarget, multifileTarget, trackerPostTarget, extendedTarget, metadataTarget];
 const USAGE = `usage: npm run fuzz -- [--seed N] [--count N] [--seconds N] [--targets ${ALL.map((t) => t.name).join(',')}]
                      [--from I] [--batch N] [--rss-mb N] [--quick] [--verbose] [--cli PATH]
 

@@ -57,10 +57,12 @@ const isErr = (e: unknown, code: string) => (e as NodeJS.ErrnoException)?.code =
  */
 export function relPathOf(meta: Metainfo, relPath?: string): string {
   assertSafeName(meta.name);
+  const at = relPath ?? meta.name;
+  // a torrent named .git, .sta or .env lands nowhere, whoever made it
+  const refused = refusedLanding(at);
+  if (refused) throw new PathError(at, refused);
   if (relPath === undefined) return meta.name;
   const parts = safeParts(relPath);
-  const refused = refusedLanding(relPath);
-  if (refused) throw new PathError(relPath, refused);
   if (parts[parts.length - 1] !== meta.name) throw new PathError(relPath, `it must end in the torrent's name ${JSON.stringify(meta.name)}`);
   return relPath;
 }

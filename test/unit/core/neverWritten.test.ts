@@ -46,4 +46,18 @@ describe('PieceStore: a catalog path STA never writes', () => {
     assert.deepEqual(await fsp.readdir(dl), []);
     await fsp.rm(base, { recursive: true, force: true });
   });
+
+  it('refuses a torrent named .git, .sta or .env that has no catalog path, creating nothing', async () => {
+    const base = await fsp.realpath(await fsp.mkdtemp(join(tmpdir(), 'sta-never-')));
+    const dl = join(base, 'dl');
+    await fsp.mkdir(dl);
+    for (const name of ['.git', '.sta', '.env']) {
+      const src = join(base, `src-${name}`);
+      await fsp.mkdir(src);
+      const t = await makeTorrent(src, name, 20_000);
+      await assert.rejects(PieceStore.open({ dir: dl, meta: t.meta, hasher }), PathError, name);
+    }
+    assert.deepEqual(await fsp.readdir(dl), []);
+    await fsp.rm(base, { recursive: true, force: true });
+  });
 });
