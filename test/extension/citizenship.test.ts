@@ -9,7 +9,7 @@ import { freePort } from '../helpers/freePort';
 import { answerFirstStart, EXTENSION_ID, setUser, sharedPaths, staApi, startTracker, type TrackerChild, useTracker, waitFor } from './support';
 import { paletteCommands } from './whenClause';
 
-const ROW_ONLY = ['sta.pauseTransfer', 'sta.resumeTransfer', 'sta.cancelTransfer', 'sta.revealTransfer', 'sta.copyMagnet', 'sta.exportTorrent', 'sta.shareFile'];
+const ROW_ONLY = ['sta.pauseTransfer', 'sta.resumeTransfer', 'sta.cancelTransfer', 'sta.revealTransfer', 'sta.copyMagnet', 'sta.exportTorrent'];
 
 describe('VS Code citizenship', function () {
   this.timeout(60_000);
@@ -63,6 +63,10 @@ describe('VS Code citizenship', function () {
     }
     for (const id of ROW_ONLY) assert.ok(!running.includes(id) && !off.includes(id), `${id} only on view rows`);
     assert.ok(running.includes('sta.request') && off.includes('sta.showLog'));
+    // Share via STA works on the active editor's file: offered only when that is a file on disk in a trusted workspace
+    assert.ok(paletteCommands(pkg(), { 'sta.running': true, resourceScheme: 'file', isWorkspaceTrusted: true }).includes('sta.shareFile'));
+    assert.ok(!running.includes('sta.shareFile'), 'no editor: no Share via STA');
+    assert.ok(!paletteCommands(pkg(), { resourceScheme: 'untitled', isWorkspaceTrusted: true }).includes('sta.shareFile'));
   });
 
   it('a changed catalog refresh interval applies while STA runs', async () => {
