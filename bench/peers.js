@@ -5,7 +5,7 @@
 //   npm run bench -- --quick       (256 MiB / 64 MiB files, one round)
 //   node bench/peers.js [--rounds 3] [--size MiB] [--crowd-size MiB] [--seeders 3] [--leechers 6]
 //                       [--scenarios multi,crowd] [--timeout SEC] [--no-drop-caches]
-//                       [--cpu-prof DIR] [--keep]
+//                       [--cpu-prof DIR] [--cli PATH] [--keep]
 //
 // Scenarios (each tool gets a fresh tracker and fresh seeders every run; rounds alternate
 // which tool goes first; figures are medians over rounds):
@@ -35,9 +35,10 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { performance } = require('node:perf_hooks');
 const { freePort } = require('../test/helpers/freePort');
+const { roleStats, roleLine } = require('./roleStats');
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+let CLI = path.join(ROOT, 'dist', 'cli.js'); // --cli PATH: another build (compare builds in one session)
 const PROBE = path.join(__dirname, 'probe.js');
 const RESULTS = path.join(__dirname, 'results', 'peers.json');
 const MiB = 1024 * 1024;
@@ -74,11 +75,12 @@ function options() {
       set.add(ints[k]);
     } else if (k === 'scenarios') o.scenarios = val();
     else if (k === 'cpu-prof') o.cpuProf = path.resolve(val());
+    else if (k === 'cli') CLI = path.resolve(val());
     else if (k === 'no-drop-caches') o.dropCaches = false;
     else if (k === 'keep') o.keep = true;
     else if (k === 'quick') o.quick = true;
     else throw new Error(
-      `unknown option --${k} (known: --rounds --size --crowd-size --seeders --leechers --timeout --scenarios --cpu-prof --no-drop-caches --keep --quick)`,
+      `unknown option --${k} (known: --rounds --size --crowd-size --seeders --leechers --timeout --scenarios --cpu-prof --cli --no-drop-caches --keep --quick)`,
     );
   }
   if (o.quick) {
@@ -384,6 +386,7 @@ class CpuWatch {
         peakPct: Math.round(this.peakPct[g] ?? 0),
         readMB: Math.round(r / 1e6),
         writeMB: Math.round(w / 1e6),
+        writeBytes: w,
       };
     }
     return out;
@@ -424,17 +427,23 @@ function aria2Args(port, extra) {
 }
 
 /** Starts `n` seeders of ctx's file for `tool`; resolves once the tracker lists them all. */
-async function startSeeders(tool, ctx, tracker, n, run, profDir) {
+async function startSeeders(tool, ctx, tracker, n, run, profDir, seedProbe) {
   const seeders = [];
   if (tool === 'sta') {
     for (let i = 0; i < n; i++) {
       const pre = profDir && i === 0 ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `seeder-${ctx.name}.cpuprofile`] : [];
+      // the first seeder may carry the probe, reset (SIGUSR2) when the leechers start
+      const env = { XDG_CACHE_HOME: ctx.cache };
+      if (seedProbe && i === 0) {
+        pre.push('-r', PROBE);
+        Object.assign(env, { BENCH_PROBE_OUT: seedProbe, BENCH_PROBE_RESET: '1' });
+      }
       seeders.push(
         new Proc(
           `sta-seed${i}`,
           node,
           [...pre, CLI, 'share', ctx.file, '--tracker', tracker.announce, '--host', '127.0.0.1', '--json'],
-          { cwd: run, env: { XDG_CACHE_HOME: ctx.cache } },
+          { cwd: run, env },
         ),
       );
     }
@@ -526,10 +535,12 @@ async function runOnce(o, tool, ctx, kind, round, profDir) {
   const nLeechers = kind === 'multi' ? 1 : o.leechers;
   const procs = [];
   const result = { tool, round, kind };
+  let seedProbe = null;
   try {
     const tracker = await startTracker(run, `${tool}-${kind}`);
     procs.push(tracker.proc);
-    const seeders = await startSeeders(tool, ctx, tracker, nSeeders, run, profDir);
+    seedProbe = kind === 'crowd' && tool === 'sta' && !profDir ? path.join(run, 'seed-probe.json') : null;
+    const seeders = await startSeeders(tool, ctx, tracker, nSeeders, run, profDir, seedProbe);
     procs.push(...seeders);
     settle(o, [ctx.file]);
     const ports = [];
@@ -539,6 +550,7 @@ async function runOnce(o, tool, ctx, kind, round, profDir) {
     log(`${kind} ${tool} round ${round}: ${result.uptime}`);
     const probe = kind === 'multi' && tool === 'sta' ? path.join(run, 'probe.json') : null;
     const leechers = [];
+    if (seedProbe) process.kill(seeders[0].pid, 'SIGUSR2');
     for (let i = 0; i < nLeechers; i++) leechers.push(startLeecher(tool, ctx, tracker, run, i, o, { probe, port: ports[i], profDir }));
     procs.push(...leechers.map((l) => l.proc));
     const cpu = new CpuWatch({ leechers: leechers.map((l) => l.proc), seeders, tracker: [tracker.proc] });
@@ -558,6 +570,7 @@ async function runOnce(o, tool, ctx, kind, round, profDir) {
       if (bad) throw new Error(bad);
     }
     result.verified = 'size + SHA-256';
+    result.roles = roleStats({ tool, bytes: ctx.bytes, leechers: nLeechers, cpu: result.cpu, seederProcs: seeders, leecherProcs: leechers.map((l) => l.proc) });
     log(
       `  ${tool} ${kind}: ${result.seconds.toFixed(2)} s` +
         (kind === 'multi' ? `, ${(ctx.bytes / result.seconds / 1e6).toFixed(0)} MB/s` : ` (leechers: ${outcomes.map((r) => r.seconds.toFixed(1)).join(' ')})`) +
@@ -568,11 +581,18 @@ async function runOnce(o, tool, ctx, kind, round, profDir) {
           ? `; loop delay max ${result.probe.maxDelayMs.toFixed(1)} ms, RSS +${((result.probe.rssPeak - result.probe.rssStart) / 1e6).toFixed(0)} MB`
           : ''),
     );
+    log(`  ${tool} ${kind}: ${roleLine(result.roles)}`);
   } catch (e) {
     result.error = e.message;
     log(`  ${tool} ${kind} round ${round} FAILED: ${e.message}`);
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
+    if (seedProbe && !result.error && fs.existsSync(seedProbe)) {
+      result.seedProbe = JSON.parse(fs.readFileSync(seedProbe, 'utf8'));
+      const sp = result.seedProbe;
+      const growth = ((sp.rssPeak - sp.rssStart) / 1e6).toFixed(0);
+      log(`  sta crowd seeder: loop delay max ${sp.maxDelayMs.toFixed(1)} ms (p99 ${sp.p99DelayMs.toFixed(1)}), RSS +${growth} MB`);
+    }
     if (!o.keep) fs.rmSync(run, { recursive: true, force: true });
   }
   return result;
@@ -784,6 +804,39 @@ function summarize(o, results, ctxs) {
       ratio === null ? '—' : `${ratio.toFixed(2)}×`,
       `STA ≤ 0.5× aria2c: ${ratio === null ? '?' : summary.crowd.met ? 'met' : 'NOT met'}`,
     ]);
+  }
+  for (const kind of ['multi', 'crowd']) {
+    if (!ctxs[kind]) continue;
+    const sta = ok(kind, 'sta').map((r) => r.roles).filter(Boolean);
+    const aria = ok(kind, 'aria2').map((r) => r.roles).filter(Boolean);
+    const label = kind === 'multi' ? `(1) ${o.size} MiB ← ${o.seeders}` : `(2) crowd ${o.crowdSize} MiB → ${o.leechers}`;
+    const roles = (summary.roles ??= {})[kind] = {};
+    for (const role of ['leecher', 'seeder']) {
+      const key = `${role}CpuPerGiB`;
+      const a = median(sta.map((r) => r[key]));
+      const b = median(aria.map((r) => r[key]));
+      roles[role] = { sta: a, aria2: b, ratio: a && b ? a / b : null, met: a !== null && b !== null && a <= b };
+      rows.push([`${label}: ${role} CPU-s per GiB`, fmt(a, 2), fmt(b, 2), roles[role].ratio === null ? '—' : `${roles[role].ratio.toFixed(2)}×`,
+        `≤ aria2c: ${roles[role].met ? 'met' : 'NOT met'}`]);
+    }
+    const cpuAll = (k, tool) => median(ok(k, tool).map((r) => r.cpu.leechers.cpuSeconds + r.cpu.seeders.cpuSeconds));
+    const [ca, cb] = [cpuAll(kind, 'sta'), cpuAll(kind, 'aria2')];
+    roles.totalCpu = { sta: ca, aria2: cb, ratio: ca && cb ? ca / cb : null };
+    const cpuRatio = ca && cb ? `${(ca / cb).toFixed(2)}×` : '—';
+    rows.push([`${label}: CPU-s, leechers + seeders`, fmt(ca, 1), fmt(cb, 1), cpuRatio, kind === 'crowd' ? '≤ 1.0× aria2c' : '—']);
+    if (kind !== 'crowd') continue;
+    const split = (rs) => `${fmt(median(rs.map((r) => r.fromSeedersBytes / 1e6)), 0)} / ${fmt(median(rs.map((r) => r.betweenLeechersBytes / 1e6)), 0)} MB`;
+    const own = sta.map((r) => r.staStats).filter(Boolean);
+    roles.split = { sta: sta.map((r) => [r.fromSeedersBytes, r.betweenLeechersBytes]), aria2: aria.map((r) => [r.fromSeedersBytes, r.betweenLeechersBytes]) };
+    rows.push([`${label}: MB from the seeder / between leechers`, `${split(sta)}${own.length ? ` (own stats ${split(own)})` : ''}`, split(aria), '—', '—']);
+    const probes = ok(kind, 'sta').map((r) => r.seedProbe).filter(Boolean);
+    if (probes.length) {
+      const delay = median(probes.map((p) => p.maxDelayMs));
+      const growth = median(probes.map((p) => (p.rssPeak - p.rssStart) / 1e6));
+      summary.seedProbe = { maxDelayMs: delay, rssGrowthMB: growth, metDelay: delay <= 50, metRss: growth <= 150 };
+      rows.push([`${label}: STA seeder event-loop delay max, RSS growth`, `${fmt(delay)} ms, ${fmt(growth, 0)} MB`, '—', '—',
+        `≤ 50 ms: ${delay <= 50 ? 'met' : 'NOT met'}; ≤ 150 MB: ${growth <= 150 ? 'met' : 'NOT met'}`]);
+    }
   }
   const table = ['| scenario | STA | aria2c | ratio | target |', '| --- | --- | --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   return { summary, table };

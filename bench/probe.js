@@ -9,7 +9,8 @@
 //   rssStart, rssPeak, rssEnd            — bytes; rssStart is taken once the program's modules
 //                                          have loaded (the first turn of the event loop)
 //   heapUsedPeak, externalPeak, arrayBuffersPeak, samples, wallMs
-// Nothing is written when BENCH_PROBE_OUT is unset. The probe's timers are unref'd.
+// Nothing is written when BENCH_PROBE_OUT is unset. The probe's timers are unref'd. With BENCH_PROBE_RESET=1,
+// SIGUSR2 resets the histogram and the RSS baseline (a seeder measured while it serves).
 'use strict';
 
 const fs = require('node:fs');
@@ -45,6 +46,13 @@ if (out) {
     s.samples++;
   };
   setInterval(sample, 100).unref();
+  // BENCH_PROBE_RESET=1: SIGUSR2 starts the measurement again (a seeder, once its leechers start)
+  if (process.env.BENCH_PROBE_RESET) {
+    process.on('SIGUSR2', () => {
+      histogram.reset();
+      s.rssStart = s.rssPeak = process.memoryUsage().rss;
+    });
+  }
   let written = false;
   process.on('exit', (code) => {
     if (written) return;

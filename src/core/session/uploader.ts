@@ -16,6 +16,8 @@ interface UploadPeer {
   up: RateMeter;
   /** reads in flight for this peer */
   serving: number;
+  /** a block's bytes reached the socket: counted for this peer and in the total */
+  sent: (bytes: number) => void;
 }
 
 /** reads in flight per peer: enough to keep a socket busy, few enough to stay fair */
@@ -42,7 +44,11 @@ export class Uploader {
 
   /** Serves this peer's requests from now on. */
   add(conn: UploadConnection): void {
-    const p: UploadPeer = { conn, up: new RateMeter(), serving: 0 };
+    const up = new RateMeter();
+    const p: UploadPeer = { conn, up, serving: 0, sent: (n) => {
+      up.add(n);
+      this.total.add(n);
+    } };
     this.peers.set(conn, p);
     conn.on('request', (req) => this.request(p, req));
     conn.on('drain', () => this.serve(p));
@@ -62,7 +68,7 @@ export class Uploader {
     return this.peers.get(conn)?.up.rate() ?? 0;
   }
 
-  /** bytes of blocks sent to every peer */
+  /** bytes of blocks the kernel took for every peer (not those queued when a connection closed) */
   get uploaded(): number {
     return this.total.total;
   }
@@ -113,8 +119,6 @@ export class Uploader {
 
   private send(p: UploadPeer, req: BlockRequest, block: Buffer): void {
     if (p.conn.closed || p.conn.amChoking) return;
-    p.conn.sendBlock(req.index, req.begin, block);
-    p.up.add(req.length);
-    this.total.add(req.length);
+    p.conn.sendBlock(req.index, req.begin, block, p.sent);
   }
 }

@@ -10,12 +10,22 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 function sha1(m) {
-  const digest = createHash('sha1').update(new Uint8Array(m.ab, 0, m.len)).digest();
+  const view = new Uint8Array(m.ab, 0, m.len);
+  const digest = createHash('sha1').update(view).digest();
   // A fresh 20-byte ArrayBuffer: cloning a pooled Buffer would copy its whole pool.
   const d = new Uint8Array(20);
   d.set(digest);
-  if (m.giveBack) parentPort.postMessage({ id: m.id, digest: d.buffer, ab: m.ab }, [d.buffer, m.ab]);
-  else parentPort.postMessage({ id: m.id, digest: d.buffer }, [d.buffer]);
+  const r = { id: m.id, digest: d.buffer };
+  // verified, then written here: one message each way per piece, no trip through the thread pool
+  if (m.expect && (r.written = digest.equals(m.expect))) {
+    try {
+      for (let off = 0; off < m.len; ) off += fs.writeSync(m.fd, view, off, m.len - off, m.position + off);
+    } catch (e) {
+      r.error = { message: e.message, code: e.code };
+    }
+  }
+  if (m.giveBack) r.ab = m.ab;
+  parentPort.postMessage(r, m.giveBack ? [d.buffer, m.ab] : [d.buffer]);
 }
 // Blocking calls, in the worker only: the file is read whole, its pieces hashed, looked at again.
 function hashFile(m, transfer) {
@@ -51,6 +61,8 @@ parentPort.on('message', (m) => {
 
 export interface Sha1Result {
   digest: Buffer;
+  /** with a `write` request: the digest matched and the bytes are in the file */
+  written?: boolean;
   /** The bytes that were hashed, usable again: the caller's Buffer, or a new view over it after a transfer. */
   buf: Buffer;
 }
@@ -84,6 +96,7 @@ interface Reply {
   /** a batch of hashFile replies */
   replies?: Reply[];
   digest?: ArrayBuffer;
+  written?: boolean;
   ab?: ArrayBuffer;
   hashes?: ArrayBuffer;
   error?: { message: string; code?: string };
@@ -128,8 +141,10 @@ export class Hasher {
    * Buffer.alloc of ≥ 4 KiB) the memory is moved to the worker and back without copying, which
    * leaves `buf` itself detached (length 0): use the returned `buf` from then on. Any other
    * Buffer (a pooled or sliced one) is copied and stays untouched; `result.buf` is then `buf`.
+   * With `write`, the worker also writes the bytes at `position` of the open file `fd` if, and only
+   * if, their SHA-1 is `expect` (`written`); a failed write rejects. `fd` must stay open until then.
    */
-  async sha1(buf: Buffer): Promise<Sha1Result> {
+  async sha1(buf: Buffer, write?: { expect: Buffer; fd: number; position: number }): Promise<Sha1Result> {
     const transfer = buf.buffer instanceof ArrayBuffer && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
     let ab: ArrayBuffer;
     if (transfer) {
@@ -140,8 +155,11 @@ export class Hasher {
     }
     // taken now: a transferred `buf` reads as length 0 afterwards
     const length = buf.length;
-    const m = await this.post({ ab, len: length, giveBack: transfer }, [ab]);
-    return { digest: Buffer.from(m.digest!), buf: transfer && m.ab ? Buffer.from(m.ab, 0, length) : buf };
+    // the expected hash in its own 20 bytes: a view of the torrent's hashes would be cloned whole
+    const w = write && { expect: Uint8Array.from(write.expect), fd: write.fd, position: write.position };
+    const m = await this.post({ ab, len: length, giveBack: transfer, ...w }, [ab]);
+    if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
+    return { digest: Buffer.from(m.digest!), written: m.written, buf: transfer && m.ab ? Buffer.from(m.ab, 0, length) : buf };
   }
 
   /**

@@ -1,5 +1,6 @@
 // A torrent's bytes in one open file: a piece is written only once its SHA-1 matches (hashed in the
-// worker, then one positional write), and blocks of the pieces we have are read back by position.
+// worker, then one positional write, by the worker itself when the file has one descriptor), and
+// blocks of the pieces we have are read back by position.
 import type { PositionalFile } from './seedFile';
 import type { Bitfield } from '../bitfield';
 import type { Logger } from '../log';
@@ -85,6 +86,8 @@ export class PieceFile {
   async close(): Promise<void> {
     this.stopped = true;
     this.closed = true;
+    // the hash worker may be writing through the descriptor: it must not be closed (and reused) under it
+    await Promise.allSettled([...this.inflight.values()]);
     await this.handle.close();
   }
 
@@ -97,13 +100,16 @@ export class PieceFile {
     this.pending += size;
     let bytes: Buffer | undefined;
     try {
-      const result = await this.hasher.sha1(buf);
+      const expect = pieceHash(this.meta.pieceHashes, index);
+      const position = index * this.meta.pieceLength;
+      const fd = (this.handle as { fd?: unknown }).fd;
+      const result = await this.hasher.sha1(buf, typeof fd === 'number' && fd >= 0 ? { expect, fd, position } : undefined);
       bytes = result.buf;
-      if (!result.digest.equals(pieceHash(this.meta.pieceHashes, index))) {
+      if (result.written === false || !result.digest.equals(expect)) {
         this.log.debug(`${this.meta.name}: piece ${index} failed its SHA-1 check`);
         return false;
       }
-      await writeFull(this.handle, bytes, index * this.meta.pieceLength);
+      if (!result.written) await writeFull(this.handle, bytes, position);
       this.have.set(index);
       this.onWritten(index);
       return true;

@@ -62,7 +62,6 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   private _closeReason = '';
   /** payload bytes, for rates and accounting */
   private _downloaded = 0;
-  private _uploaded = 0;
   private readonly requests = new RequestsInFlight();
   private readonly incoming = new PeerRequests();
   private readonly io: PeerIo;
@@ -101,7 +100,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   get closed(): boolean { return this._closed; }
   get closeReason(): string { return this._closeReason; }
   get downloaded(): number { return this._downloaded; }
-  get uploaded(): number { return this._uploaded; }
+  get uploaded(): number { return this.io.payloadSent; }
   /** our requests awaiting their blocks */
   get requestsInFlight(): number { return this.requests.size; }
   /** when a block we asked for last arrived */
@@ -279,12 +278,13 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     if (this.requests.cancel(index, begin)) this.io.write(M.cancel(index, begin, length));
   }
 
-  /** Serves a block; false when the socket's buffer is full (wait for 'drain'). */
-  sendBlock(index: number, begin: number, data: Buffer): boolean {
+  /**
+   * Serves a block; false when the socket's buffer is full (wait for 'drain'). Its bytes count as uploaded,
+   * and `sent` hears of them, only once the kernel took them: a block queued when the connection closes was never sent.
+   */
+  sendBlock(index: number, begin: number, data: Buffer, sent?: (bytes: number) => void): boolean {
     if (this._closed) return false;
-    this._uploaded += data.length;
-    this.io.write(M.pieceHeader(index, begin, data.length));
-    return this.io.write(data);
+    return this.io.writeBlock(M.pieceHeader(index, begin, data.length), data, sent);
   }
 
   close(reason: string): void {

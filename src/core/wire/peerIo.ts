@@ -16,6 +16,12 @@ export function hostOf(address: string): string {
   return colon < 0 ? address : address.slice(0, colon);
 }
 
+interface QueuedBlock {
+  end: number;
+  bytes: number;
+  sent?: (bytes: number) => void;
+}
+
 /** bytes read before letting the event loop breathe */
 const BURST_BYTES = 512 * 1024;
 
@@ -26,6 +32,18 @@ export class PeerIo {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private corked = false;
+  /** every byte given to write(): the stream offset after the last write */
+  private written = 0;
+  /** blocks whose write has not completed: their end in the stream, their payload */
+  private readonly unsent: QueuedBlock[] = [];
+  private payload = 0;
+  /** the oldest queued block's write completed (callbacks come in order) */
+  private readonly blockWritten = (err?: Error | null): void => {
+    // after destroy, Node reports a write still in flight as done: destroy() settled those
+    if (this.closed) return;
+    const b = this.unsent.shift();
+    if (b && !err) this.credit(b);
+  };
   private burst = 0;
   private yielding = false;
   private readonly resumeReading = (): void => {
@@ -58,6 +76,11 @@ export class PeerIo {
     return this.lastSent;
   }
 
+  /** payload bytes of blocks the kernel took (not those still queued when the socket closed) */
+  get payloadSent(): number {
+    return this.payload;
+  }
+
   /** bytes written but not yet taken by the kernel */
   get backlog(): number {
     return this.socket.writableLength;
@@ -77,9 +100,13 @@ export class PeerIo {
     handlers.data(chunk);
   }
 
-  /** Queues `buf`; false when the socket's buffer is full (wait for 'drain'). */
-  write(buf: Buffer): boolean {
+  /**
+   * Queues `buf`; false when the socket's buffer is full (wait for 'drain'). `done` runs once the
+   * kernel took all of it (an error, or never, when the socket closes first).
+   */
+  write(buf: Buffer, done?: (err?: Error | null) => void): boolean {
     if (this.closed) return false;
+    this.written += buf.length;
     this.lastSent = Date.now();
     // everything sent in one tick leaves in one writev: a block is a header and its data,
     // and requests go out in batches
@@ -88,10 +115,33 @@ export class PeerIo {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    return this.socket.write(buf);
+    return this.socket.write(buf, done);
+  }
+
+  /**
+   * Queues a block (its message header, then its bytes). Its payload counts as sent, and `sent`
+   * hears of it, once the kernel took all of it.
+   */
+  writeBlock(header: Buffer, data: Buffer, sent?: (bytes: number) => void): boolean {
+    if (this.closed) return false;
+    this.write(header);
+    this.unsent.push({ end: this.written + data.length, bytes: data.length, sent });
+    return this.write(data, this.blockWritten);
+  }
+
+  private credit(b: QueuedBlock): void {
+    this.payload += b.bytes;
+    b.sent?.(b.bytes);
   }
 
   destroy(): void {
+    if (this.closed) return;
+    // a write in flight may have been taken in part: the blocks wholly within the kernel's part were sent
+    // (Node counts a write as dispatched when it hands it to libuv, which still holds writeQueueSize of it)
+    const s = this.socket as Socket & { _bytesDispatched?: number; _handle?: { writeQueueSize?: number } | null };
+    const taken = s._handle ? (s._bytesDispatched ?? 0) - (s._handle.writeQueueSize ?? 0) : 0;
+    for (const b of this.unsent) if (b.end <= taken) this.credit(b);
+    this.unsent.length = 0;
     this.closed = true;
     this.socket.destroy();
   }

@@ -126,8 +126,9 @@ export class FakeConnection extends TypedEmitter<PeerEvents> {
     return this.queue.shift();
   }
 
-  sendBlock(index: number, begin: number, data: Buffer): boolean {
+  sendBlock(index: number, begin: number, data: Buffer, sent?: (bytes: number) => void): boolean {
     this.blocks.push({ index, begin, data: Buffer.from(data) });
+    sent?.(data.length);
     return true;
   }
 

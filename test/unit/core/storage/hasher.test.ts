@@ -37,6 +37,33 @@ describe('Hasher', () => {
     assert.deepEqual(again.digest, sha1(Buffer.alloc(data.length, 7)));
   });
 
+  it('writes a piece through the descriptor only when its SHA-1 matches, and reports a failed write', async () => {
+    hasher = new Hasher();
+    const { dir, cleanup } = await makeTempDir();
+    const fh = await fsp.open(join(dir, 'part'), 'w+');
+    try {
+      const good = randomBytes(64 * 1024);
+      const bad = Buffer.alloc(64 * 1024, 1);
+      const buf = Buffer.allocUnsafeSlow(good.length);
+      good.copy(buf);
+      const ok = await hasher.sha1(buf, { expect: sha1(good), fd: fh.fd, position: 64 * 1024 });
+      assert.equal(ok.written, true);
+      assert.deepEqual(ok.buf, good, 'the bytes come back for reuse');
+      const no = await hasher.sha1(Buffer.from(bad), { expect: sha1(good), fd: fh.fd, position: 0 });
+      assert.equal(no.written, false);
+      const onDisk = await fsp.readFile(join(dir, 'part'));
+      assert.equal(onDisk.length, 128 * 1024, 'nothing was written at 0: the file is as the good piece left it');
+      assert.deepEqual(onDisk.subarray(64 * 1024), good);
+      assert.ok(onDisk.subarray(0, 64 * 1024).equals(Buffer.alloc(64 * 1024)), 'a hole, not the bad bytes');
+      const ro = await fsp.open(join(dir, 'part'), 'r');
+      await assert.rejects(hasher.sha1(Buffer.from(good), { expect: sha1(good), fd: ro.fd, position: 0 }), { code: 'EBADF' });
+      await ro.close();
+    } finally {
+      await fh.close();
+      await cleanup();
+    }
+  });
+
   it('copies a pooled or sliced buffer and leaves it untouched', async () => {
     hasher = new Hasher();
     const small = Buffer.from('hello world'); // from Node's shared pool
