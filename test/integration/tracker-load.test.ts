@@ -25,7 +25,7 @@ describe('tracker under unread pipelined requests (child process)', function () 
     await t?.stop();
   });
 
-  it('pipelined GET /catalog and /scrape that are never read: RSS bounded, honest announces answered in < 100 ms', async () => {
+  it('pipelined GET /catalog and /scrape that are never read: RSS bounded, honest announces answered in < 500 ms (seconds when stuck behind them)', async () => {
     // a catalog of 500 files with long paths: a list of about 300 KB
     for (let i = 0; i < 500; i++) {
       const m = torrentOf(`file-${i}.bin`, 1000 + i);
@@ -59,6 +59,6 @@ describe('tracker under unread pipelined requests (child process)', function () 
     const mib = (b: number) => (b / MiB).toFixed(0);
     console.log(`      list ${(listBytes / 1024).toFixed(0)} KiB; RSS ${mib(rss0)} → max ${mib(rssMax)} MiB; worst honest announce ${worst.toFixed(1)} ms`);
     assert.ok(rssMax - rss0 < 48 * MiB, `RSS grew by ${((rssMax - rss0) / MiB).toFixed(0)} MiB`);
-    assert.ok(worst < 100, `an honest announce took ${worst.toFixed(0)} ms`);
+    assert.ok(worst < 500, `an honest announce took ${worst.toFixed(0)} ms`);
   });
 });
