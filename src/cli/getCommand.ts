@@ -2,8 +2,8 @@
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  announceUrlOf, consoleLogger, Engine, ExistingFileError, fetchCatalog, fetchCatalogEntry, fetchMetainfo, formatBytes, Metainfo, OnExisting, parseMagnet, parseTorrent,
-  resolveMagnet, type SeedingStopped, type SeedLimits, type TorrentSession, watchSeedLimits,
+  announceUrlOf, consoleLogger, Engine, ExistingFileError, fetchCatalog, fetchCatalogEntry, fetchMetainfo, formatBytes, Metainfo, OnExisting,
+  parseMagnet, parseTorrent, resolveMagnet, type SeedingStopped, type SeedLimits, type TorrentSession, watchSeedLimits,
 } from '../core/api';
 import { CommandSpec, helpText, intOption, parse, UsageError } from './args';
 import { engineOptionsFrom, engineOptionSpecs } from './engineOptions';

@@ -14,6 +14,7 @@ export const Commands = {
   revealTransfer: 'sta.revealTransfer',
   clearFinished: 'sta.clearFinished',
   shareFile: 'sta.shareFile',
+  shareFolder: 'sta.shareFolder',
   copyMagnet: 'sta.copyMagnet',
   exportTorrent: 'sta.exportTorrent',
   showLog: 'sta.showLog',

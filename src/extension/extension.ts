@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as fileActions from './commands/fileActions';
 import { LinkOpener } from './commands/openLink';
+import { FolderSharer } from './commands/shareFolder';
 import { requestCommand } from './commands/request';
 import * as startStop from './commands/startStop';
 import * as team from './commands/team';
@@ -35,6 +36,8 @@ export interface StaApi {
   teamKeys: TeamKeys;
   /** magnets and .torrents: STA: Open Magnet Link or .torrent… and the vscode:// handler (its `confirm` is the modal) */
   links: LinkOpener;
+  /** Share Folder via STA (its `confirm` is the modal) */
+  folders: FolderSharer;
   statusBar: StatusBar;
   /** settings applied while running, or a restart offered */
   settingsChanges: SettingsChanges;
@@ -90,6 +93,8 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   command(Commands.revealTransfer, (item) => transferActions.revealTransfer(item));
   command(Commands.clearFinished, () => service.transfers.clearFinished());
   command(Commands.shareFile, (uri) => fileActions.shareFileCommand(service, uri));
+  const folders = new FolderSharer(service);
+  command(Commands.shareFolder, (uri?: vscode.Uri) => folders.command(uri));
   command(Commands.copyMagnet, (item) => fileActions.copyMagnetCommand(service, item));
   command(Commands.exportTorrent, (item) => fileActions.exportTorrentCommand(service, item));
   command(Commands.showLog, () => channel.show());
@@ -100,5 +105,5 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   // autoStart comes from user settings only; the first Start in a workspace still asks
   if (readSettings().autoStart && vscode.workspace.isTrusted && workspaceFolder()) void startStop.startCommand(service);
   log.info(`STA activated (views: ${Object.values(Views).join(', ')})`);
-  return { service, localTracker, consent, teamKeys, links, statusBar, settingsChanges, trackerFiles, transfers: transfersView, shared };
+  return { service, localTracker, consent, teamKeys, links, folders, statusBar, settingsChanges, trackerFiles, transfers: transfersView, shared };
 }

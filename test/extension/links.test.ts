@@ -36,6 +36,8 @@ describe('Links: magnets, .torrent files and vscode:// URIs', function () {
   /** what the modal asked, and the answer the test gives in the user's place */
   let asked: { message: string; detail: string }[];
   let answer: boolean;
+  /** the files a multi-file torrent's QuickPick listed; the test keeps every one picked, as it opens */
+  let listed: string[][];
 
   const magnetOf = (p: string) => `magnet:?xt=urn:btih:${published.get(p)}&dn=${path.posix.basename(p)}&tr=${encodeURIComponent(tracker.announce)}`;
   const open = (arg: unknown) => vscode.commands.executeCommand<LinkOutcome>('sta.openLink', arg);
@@ -83,6 +85,8 @@ describe('Links: magnets, .torrent files and vscode:// URIs', function () {
       asked.push({ message, detail });
       return answer;
     };
+    listed = [];
+    api.links.pickFiles = async (meta) => (listed.push(meta.files.map((f) => f.path)), meta.files.map((f) => f.path));
   });
 
   after(async () => {
@@ -126,6 +130,7 @@ describe('Links: magnets, .torrent files and vscode:// URIs', function () {
     album = await startSeeder(dir, tracker.announce, path.join(tmp, 'cache-album'), ['--as-one']);
     const outcome = await open(`magnet:?xt=urn:btih:${album.infoHash}&dn=links-album&tr=${encodeURIComponent(tracker.announce)}`);
     assert.deepStrictEqual(outcome, { status: 'downloading', shownAs: 'links-album' });
+    assert.deepStrictEqual(listed, [['one.txt', 'sub/two.bin', 'three.bin'].sort()], 'its files offered to pick, before the question');
     assert.deepStrictEqual(asked.map((q) => q.message), ['Download the folder links-album (3 files, 511.2 KiB) to links-album/?']);
     await finished(album.infoHash);
     for (const [rel, bytes] of Object.entries(files)) assert.strictEqual(sha256(path.join(root, 'links-album', rel)), sha256(bytes), rel);

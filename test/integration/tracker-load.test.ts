@@ -25,7 +25,7 @@ describe('tracker under unread pipelined requests (child process)', function () 
     await t?.stop();
   });
 
-  it('pipelined GET /catalog and /scrape that are never read: RSS bounded, honest announces answered in < 500 ms (seconds when stuck behind them)', async () => {
+  it('pipelined GET /catalog and /scrape that are never read: RSS bounded, honest announces answered in < 500 ms (seconds if stuck behind them)', async () => {
     // a catalog of 500 files with long paths: a list of about 300 KB
     for (let i = 0; i < 500; i++) {
       const m = torrentOf(`file-${i}.bin`, 1000 + i);

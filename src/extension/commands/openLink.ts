@@ -2,7 +2,7 @@
 // in the Explorer, or a magnet from a vscode:// link. The torrent comes from an STA catalog or from the peers
 // (a cancellable notification), then one modal question names what, how big and where; only Download downloads.
 import * as vscode from 'vscode';
-import { displayText, ExistingFileError, fetchCatalogEntry, type Logger, type Metainfo } from '../../core/api';
+import { displayText, ExistingFileError, fetchCatalogEntry, formatBytes, type Logger, type Metainfo } from '../../core/api';
 import { parseMagnet, parseTorrent, redact, resolveMagnet, teamKeyOf } from '../../core/api';
 import { Commands, Views } from '../constants';
 import { confirmationOf, linkCatalogPath, magnetOf, magnetOfUri, magnetProblem } from '../model/linkTarget';
@@ -34,6 +34,17 @@ export class LinkOpener {
   confirm = async (message: string, detail: string): Promise<boolean> => {
     const download = vscode.l10n.t('Download');
     return (await vscode.window.showInformationMessage(message, { modal: true, detail }, download)) === download;
+  };
+
+  /**
+   * A multi-file torrent's files to download (QuickPick, many, every file picked at first); undefined: cancelled.
+   * Tests answer it in the user's place.
+   */
+  pickFiles = async (meta: Metainfo): Promise<string[] | undefined> => {
+    const items = meta.files.map((f) => ({ label: displayText(f.path), description: formatBytes(f.length), picked: true, path: f.path }));
+    const title = vscode.l10n.t('STA: files of {0} to download', displayText(meta.name));
+    const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title, placeHolder: vscode.l10n.t('Uncheck the files you do not want') });
+    return picked?.map((i) => i.path);
   };
 
   constructor(
@@ -84,9 +95,15 @@ export class LinkOpener {
     } catch (e) {
       return this.fail(vscode.l10n.t('STA: {0}', displayText((e as Error).message)));
     }
-    const { message, detail } = confirmationOf(meta, shownAs, fromOutside);
+    let select: string[] | undefined;
+    if (meta.multiFile && meta.files.length > 1) {
+      const picked = await this.pickFiles(meta);
+      if (!picked || picked.length === 0) return CANCELLED;
+      if (picked.length < meta.files.length) select = picked;
+    }
+    const { message, detail } = confirmationOf(meta, shownAs, fromOutside, select);
     if (!(await this.confirm(message, detail))) return CANCELLED;
-    return this.download(meta, at, shownAs);
+    return this.download(meta, at, shownAs, 'refuse', select);
   }
 
   /** STA must run to download: offers Start. */
@@ -122,15 +139,15 @@ export class LinkOpener {
     });
   }
 
-  private async download(meta: Metainfo, at: string, shownAs: string, onExisting: OnExisting = 'refuse'): Promise<LinkOutcome> {
+  private async download(meta: Metainfo, at: string, shownAs: string, onExisting: OnExisting = 'refuse', select?: string[]): Promise<LinkOutcome> {
     try {
-      await this.service.transfers.requestTorrent(meta, at, onExisting);
+      await this.service.transfers.requestTorrent(meta, at, onExisting, select);
     } catch (e) {
       if (!(e instanceof ExistingFileError) || onExisting !== 'refuse') return this.fail(this.shown(e, false));
       const beside = vscode.l10n.t('Save Beside It');
       const what = vscode.l10n.t('{0} already exists with different content. STA will not overwrite it.', displayText(e.path));
       if ((await vscode.window.showWarningMessage(what, beside)) !== beside) return CANCELLED;
-      return this.download(meta, at, shownAs, 'suffix');
+      return this.download(meta, at, shownAs, 'suffix', select);
     }
     void vscode.commands.executeCommand(`${Views.transfers}.focus`);
     return { status: 'downloading', shownAs };

@@ -60,6 +60,12 @@ export function describeTorrent(meta: Metainfo): string {
   return `the folder ${name} (${plural(meta.files.length, 'file')}, ${formatBytes(meta.length)})`;
 }
 
+/** Some files of a folder torrent: how many of how many, and their size. */
+function describePicked(meta: Metainfo, select: readonly string[]): string {
+  const bytes = meta.files.filter((f) => select.includes(f.path)).reduce((n, f) => n + f.length, 0);
+  return `${select.length} of the ${meta.files.length} files of the folder ${displayText(meta.name)} (${formatBytes(bytes)})`;
+}
+
 /** The catalog path a link's torrent lands at: the catalog's (when it ends in the torrent's name), else its name. */
 export function linkCatalogPath(meta: Metainfo, catalogPath: string | undefined): string {
   if (catalogPath && pathParts(catalogPath).pop() === meta.name) return catalogPath;
@@ -67,9 +73,10 @@ export function linkCatalogPath(meta: Metainfo, catalogPath: string | undefined)
 }
 
 /** The question before a link's download: what, how big, where; `shownAs` is the workspace-relative path it lands at. */
-export function confirmationOf(meta: Metainfo, shownAs: string, fromOutside: boolean): { message: string; detail: string } {
+/** `select`: the files picked of a folder torrent (paths inside it); absent: every file. */
+export function confirmationOf(meta: Metainfo, shownAs: string, fromOutside: boolean, select?: readonly string[]): { message: string; detail: string } {
   const where = displayText(shownAs) + (meta.multiFile ? '/' : '');
-  const message = `Download ${describeTorrent(meta)} to ${where}?`;
+  const message = `Download ${select ? describePicked(meta, select) : describeTorrent(meta)} to ${where}?`;
   const detail = [
     fromOutside ? 'This link was opened from outside VS Code (a browser, chat or another app). Download only what you expect.' : '',
     `Info-hash ${meta.infoHashHex}. STA never overwrites a different file: it asks first.`,

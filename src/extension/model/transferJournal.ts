@@ -22,6 +22,8 @@ export interface DownloadTarget {
   onExisting: OnExisting;
   /** a link's download (magnet, .torrent): announced to the torrent's own trackers too */
   ownTrackers?: boolean;
+  /** a multi-file torrent: only these files (exact paths inside it); absent: every file */
+  select?: string[];
 }
 
 export interface JournalEntry {
@@ -42,6 +44,7 @@ interface Stored {
   catalogPath?: string;
   onExisting: OnExisting;
   ownTrackers?: boolean;
+  select?: string[];
   paused: boolean;
   verifiedBytes: number;
 }
@@ -63,6 +66,10 @@ export class TransferJournal {
         if (typeof s.relPath === 'string' && s.relPath) target.relPath = s.relPath;
         if (typeof s.catalogPath === 'string' && s.catalogPath) target.catalogPath = s.catalogPath;
         if (s.ownTrackers === true) target.ownTrackers = true;
+        const select = Array.isArray(s.select) ? s.select.filter((p): p is string => typeof p === 'string' && meta.files.some((f) => f.path === p)) : [];
+        // a selection none of whose files is in the torrent any more: not resumed as "everything"
+        if (Array.isArray(s.select) && select.length === 0) continue;
+        if (select.length > 0) target.select = select;
         out.push({ meta, target, paused: s.paused === true, verifiedBytes });
       } catch {
         // not a torrent any more: nothing to resume
@@ -73,8 +80,9 @@ export class TransferJournal {
 
   record(e: JournalEntry): void {
     const { meta, target, paused, verifiedBytes } = e;
-    const { root, folder, relPath, catalogPath, onExisting, ownTrackers } = target;
-    const entry: Stored = { torrent: meta.torrent.toString('base64'), root, folder, relPath, catalogPath, onExisting, ownTrackers, paused, verifiedBytes };
+    const { root, folder, relPath, catalogPath, onExisting, ownTrackers, select } = target;
+    const torrent = meta.torrent.toString('base64');
+    const entry: Stored = { torrent, root, folder, relPath, catalogPath, onExisting, ownTrackers, select, paused, verifiedBytes };
     void this.state.update(StoreKeys.transfers, { ...this.stored(), [meta.infoHashHex]: entry });
   }
 

@@ -7,6 +7,7 @@ import { Disposable } from '../lifecycle';
 import type { CatalogModel } from './catalogModel';
 import { DownloadSeeding } from './downloadSeeding';
 import { downloadDirIn, type DownloadFolders, type Landing, landingOf } from './downloadPlaces';
+import { globsOfPaths } from './fileSelection';
 import { pathParts } from './pathTree';
 import type { DownloadTarget, JournalEntry, OnExisting, TransferJournal } from './transferJournal';
 import type { WorkspaceShares } from './workspaceShares';
@@ -113,12 +114,12 @@ export class Transfers extends Disposable {
   }
 
   /** Downloads a link's torrent to `at` (see `landingAt`): a magnet's or a .torrent's, with no catalog entry needed. */
-  async requestTorrent(meta: Metainfo, at: string, onExisting: OnExisting = 'refuse'): Promise<Transfer> {
+  async requestTorrent(meta: Metainfo, at: string, onExisting: OnExisting = 'refuse', select?: string[]): Promise<Transfer> {
     if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
     const existing = this.byInfoHash.get(meta.infoHashHex);
     if (existing && existing.session && existing.progress.state !== 'failed') return existing;
     const { root, folder, relPath, shownAs } = this.landingAt(at);
-    return this.download(meta, { root, folder, relPath, catalogPath: shownAs, onExisting, ownTrackers: true });
+    return this.download(meta, { root, folder, relPath, catalogPath: shownAs, onExisting, ownTrackers: true, select });
   }
 
   private async download(meta: Metainfo, target: DownloadTarget): Promise<Transfer> {
@@ -131,7 +132,7 @@ export class Transfers extends Disposable {
     await fsp.mkdir(dir, { recursive: true });
     const { onExisting, relPath, catalogPath } = target;
     const trackers = target.ownTrackers ? meta.announceList.flat().filter((u) => /^https?:\/\//i.test(u)) : undefined;
-    const session = await engine.download(meta, dir, { onExisting, relPath, catalogPath, trackers });
+    const session = await engine.download(meta, dir, { onExisting, relPath, catalogPath, trackers, select: target.select && globsOfPaths(target.select) });
     const known = this.byInfoHash.get(meta.infoHashHex);
     return known?.session === session ? known : this.track(session, 'download', target);
   }

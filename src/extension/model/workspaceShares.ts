@@ -13,6 +13,10 @@ import { relativePathIn } from './downloadPlaces';
 export interface SharedEntry extends SharedFolderEntry {
   root: string;
   catalogPath: string;
+  /** a folder shared as one torrent (Share Folder via STA): how many files it holds */
+  files?: number;
+  /** a folder shared as one torrent stopped (a file in it changed): why */
+  stopped?: string;
 }
 export type { HashingProgress };
 
@@ -34,6 +38,7 @@ interface Sharing {
   watcher: vscode.Disposable;
   prefix?: string;
   engine: Engine;
+  announce: string;
 }
 
 export class WorkspaceShares extends Disposable {
@@ -46,6 +51,9 @@ export class WorkspaceShares extends Disposable {
   private readonly _onDidChange = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
   /** a file is being hashed; undefined: hashing is over */
+  /** a folder shared as one torrent stopped: a file in it changed after it was hashed */
+  private readonly _onDidStopFolder = this.register(new vscode.EventEmitter<SharedEntry>());
+  readonly onDidStopFolder = this._onDidStopFolder.event;
   private readonly _onDidChangeHashing = this.register(new vscode.EventEmitter<HashingProgress | undefined>());
   readonly onDidChangeHashing = this._onDidChangeHashing.event;
 
@@ -106,7 +114,7 @@ export class WorkspaceShares extends Disposable {
     folder.on('unshared', (rel) => live() && this.forget(catalogPath(rel)) && this._onDidChange.fire());
     folder.on('hashing', (h) => live() && this._onDidChangeHashing.fire(h && { ...h, relPath: catalogPath(h.relPath) }));
     // watching before the first pass: a file written meanwhile is not missed
-    this.sharing.set(root, { folder, watcher: this.watch(folder, root), prefix, engine });
+    this.sharing.set(root, { folder, watcher: this.watch(folder, root), prefix, engine, announce: announceUrl });
     await folder.shareAll(f.files, signal);
   }
 
@@ -182,6 +190,36 @@ export class WorkspaceShares extends Disposable {
     if (!f) throw new Error(vscode.l10n.t('{0} is outside the workspace folders; STA shares only workspace files.', file));
     const e = await f.s.folder.shareFile(file);
     return this.byPath.get(f.s.prefix ? `${f.s.prefix}/${e.relPath}` : e.relPath) ?? { ...e, root: f.root, catalogPath: e.relPath };
+  }
+
+  /** Where `dir` is published as one torrent: its catalog path (its workspace-relative path) and the tracker its folder announces to. */
+  folderTarget(dir: string): { root: string; rel: string; catalogPath: string; announce: string } {
+    if (this.sharing.size === 0) throw new Error(vscode.l10n.t('STA is not running; run STA: Start first.'));
+    const s = this.sharing.get(dir);
+    // a workspace folder itself: published under its name
+    const f = s ? { root: dir, s, rel: '' } : this.folderOf(dir);
+    if (!f) throw new Error(vscode.l10n.t('{0} is outside the workspace folders; STA shares only workspace files.', dir));
+    const prefix = f.s.prefix;
+    const catalogPath = f.rel ? (prefix ? `${prefix}/${f.rel}` : f.rel) : (prefix ?? path.basename(dir));
+    return { root: f.root, rel: f.rel, catalogPath, announce: f.s.announce };
+  }
+
+  /** Seeds `dir` as the one torrent `meta` (hashed from it just now) and lists it; a changed file stops it (never served stale). */
+  async seedFolderAsOne(dir: string, meta: Metainfo): Promise<SharedEntry> {
+    const t = this.folderTarget(dir);
+    const engine = this.sharing.get(t.root)!.engine;
+    const session = await engine.seed(dir, { meta, verify: false, catalogPath: t.catalogPath });
+    const old = this.byPath.get(t.catalogPath);
+    const entry = this.add({ path: dir, relPath: t.rel, size: meta.length, meta, root: t.root, catalogPath: t.catalogPath, files: meta.files.length });
+    if (old && old.meta.infoHashHex !== meta.infoHashHex) await this.stopSeeding(engine, [old.meta.infoHashHex]);
+    session.once('stale', (reason) => {
+      this.log.warn(`stopped sharing ${dir} as one torrent: ${reason}`);
+      if (this.byPath.get(entry.catalogPath) !== entry) return;
+      entry.stopped = reason;
+      this._onDidChange.fire();
+      this._onDidStopFolder.fire(entry);
+    });
+    return entry;
   }
 
   /** A finished download is seeded from the workspace: Shared lists it like any shared file. */

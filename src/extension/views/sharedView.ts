@@ -1,7 +1,7 @@
 // Shared: exactly which workspace files this peer serves, as a folder tree by catalog path.
 import * as vscode from 'vscode';
 import { displayText, formatBytes } from '../../core/api';
-import { ItemContext, Views } from '../constants';
+import { Commands, ItemContext, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import { type FolderNode, PathTree } from '../model/pathTree';
 import type { StaService } from '../model/staService';
@@ -29,6 +29,22 @@ export class SharedItem extends vscode.TreeItem {
     this.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, shared', displayText(entry.catalogPath), spokenSize(entry.size, vscode.l10n)) };
     this.contextValue = ItemContext.sharedFile;
     this.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(entry.path)] };
+    if (entry.files !== undefined) this.asOneTorrent(entry, entry.files);
+  }
+
+  /** A folder shared as one torrent: one row, its file count and size; stopped (a file changed): clicking shares it again. */
+  private asOneTorrent(entry: SharedEntry, files: number): void {
+    const name = displayText(entry.catalogPath);
+    this.iconPath = vscode.ThemeIcon.Folder;
+    this.description = entry.stopped
+      ? vscode.l10n.t('stopped: a file changed · click to share again')
+      : vscode.l10n.t('{0} · {1} · one torrent', filesText(files), formatBytes(entry.size));
+    const spoken = vscode.l10n.t('folder {0} as one torrent, {1}, {2}', name, spokenFiles(files, vscode.l10n), spokenSize(entry.size, vscode.l10n));
+    this.accessibilityInformation = { label: entry.stopped ? vscode.l10n.t('{0}, stopped: a file changed', spoken) : vscode.l10n.t('{0}, shared', spoken) };
+    const uri = vscode.Uri.file(entry.path);
+    this.command = entry.stopped
+      ? { command: Commands.shareFolder, title: vscode.l10n.t('Share Again'), arguments: [uri] }
+      : { command: 'revealInExplorer', title: 'Reveal', arguments: [uri] };
   }
 }
 

@@ -1,10 +1,10 @@
 // The journal of unfinished downloads in workspaceState: what a reloaded window reads back.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as vscode from 'vscode';
-import { createTorrent, type Metainfo } from '../../../src/core/api';
+import { createFolderTorrent, createTorrent, type Metainfo } from '../../../src/core/api';
 import { StoreKeys } from '../../../src/extension/constants';
 import { TransferJournal } from '../../../src/extension/model/transferJournal';
 
@@ -90,5 +90,23 @@ describe('TransferJournal', () => {
     assert.equal(entries[0].verifiedBytes, a.length, 'never more than the file');
     void state.update(StoreKeys.transfers, ['not', 'a', 'record']);
     assert.deepEqual(j.entries(), []);
+  });
+
+  it('keeps the files picked of a folder torrent, so a reload resumes the same selection; files no longer in it are dropped', async () => {
+    const folder = join(dir, 'album');
+    mkdirSync(join(folder, 'disc 1'), { recursive: true });
+    for (const n of ['a[1].flac', 'disc 1/b.flac', 'c.flac']) writeFileSync(join(folder, n), Buffer.alloc(20_000, n.length));
+    const album = await createFolderTorrent(folder, { announce: 'http://127.0.0.1:1/announce' });
+    const state = memento();
+    const target = { folder: '', onExisting: 'refuse' as const, ownTrackers: true, select: ['a[1].flac', 'disc 1/b.flac'] };
+    new TransferJournal(state).record({ meta: album, target, paused: false, verifiedBytes: 0 });
+    assert.deepEqual(new TransferJournal(state).entries()[0].target, target);
+    const stored = state.get<Record<string, { select: string[] }>>(StoreKeys.transfers)!;
+    stored[album.infoHashHex].select = ['c.flac', 'gone.flac'];
+    await state.update(StoreKeys.transfers, stored);
+    assert.deepEqual(new TransferJournal(state).entries()[0].target.select, ['c.flac']);
+    stored[album.infoHashHex].select = ['gone.flac'];
+    await state.update(StoreKeys.transfers, stored);
+    assert.deepEqual(new TransferJournal(state).entries(), [], 'not resumed as every file');
   });
 });

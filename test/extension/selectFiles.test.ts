@@ -1,0 +1,69 @@
+// Selective download in VS Code: a multi-file torrent opened from a .torrent lists its files (all picked) before
+// the question; the user keeps 2 of 3 and exactly those land, byte for byte, the third never written.
+import * as assert from 'assert';
+import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { createFolderTorrent, Engine } from '../../src/core/api';
+import type { LinkOutcome } from '../../src/extension/commands/openLink';
+import type { StaApi } from '../../src/extension/extension';
+import { answerFirstStart, staApi, startTracker, type TrackerChild, useTracker, waitFor } from './support';
+
+const sha256 = (p: string | Buffer) => createHash('sha256').update(Buffer.isBuffer(p) ? p : fs.readFileSync(p)).digest('hex');
+
+describe('Selective download: some files of a folder torrent', function () {
+  this.timeout(180_000);
+  let api: StaApi;
+  let tracker: TrackerChild;
+  let engine: Engine;
+  let tmp: string;
+  let root: string;
+  const files: Record<string, Buffer> = { 'a[1].bin': randomBytes(300_001), 'disc 2/b.bin': randomBytes(200_003), 'z.bin': randomBytes(250_007) };
+
+  before(async () => {
+    api = await staApi();
+    root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sta-select-'));
+    const dir = path.join(tmp, 'pick-album');
+    for (const [rel, bytes] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), bytes);
+    }
+    tracker = await startTracker();
+    const meta = await createFolderTorrent(dir, { announce: tracker.announce });
+    engine = new Engine({ host: '127.0.0.1', port: 0, trackers: [tracker.announce] });
+    await engine.listen();
+    await engine.seed(dir, { meta });
+    fs.writeFileSync(path.join(tmp, 'pick-album.torrent'), meta.torrent);
+    await useTracker(tracker.announce);
+    answerFirstStart(api, 'share');
+    assert.strictEqual(await vscode.commands.executeCommand('sta.start'), true);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('sta.stop');
+    await engine?.close();
+    await tracker?.stop();
+    fs.rmSync(path.join(root, 'pick-album'), { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the files are offered (all picked), two kept: exactly those two on disk, the third absent', async () => {
+    const offered: { path: string; length: number }[][] = [];
+    const asked: string[] = [];
+    api.links.pickFiles = async (meta) => (offered.push(meta.files.map((f) => ({ path: f.path, length: f.length }))), ['a[1].bin', 'disc 2/b.bin']);
+    api.links.confirm = async (message) => (asked.push(message), true);
+    const torrent = vscode.Uri.file(path.join(tmp, 'pick-album.torrent'));
+    const outcome = await vscode.commands.executeCommand<LinkOutcome>('sta.openLink', torrent);
+    assert.deepStrictEqual(outcome, { status: 'downloading', shownAs: 'pick-album' });
+    assert.deepStrictEqual(offered, [Object.entries(files).map(([p, b]) => ({ path: p, length: b.length }))]);
+    assert.deepStrictEqual(asked, ['Download 2 of the 3 files of the folder pick-album (488.3 KiB) to pick-album/?']);
+    const infoHash = api.service.transfers.values().find((t) => t.meta.name === 'pick-album')!.infoHash;
+    await waitFor('the picked files downloaded', () => api.service.transfers.get(infoHash)?.done, 90_000);
+    assert.strictEqual(sha256(path.join(root, 'pick-album', 'a[1].bin')), sha256(files['a[1].bin']));
+    assert.strictEqual(sha256(path.join(root, 'pick-album', 'disc 2', 'b.bin')), sha256(files['disc 2/b.bin']));
+    assert.strictEqual(fs.existsSync(path.join(root, 'pick-album', 'z.bin')), false, 'the file left unpicked is not written');
+  });
+});
