@@ -25,7 +25,13 @@ export class StatusBar extends Disposable {
     this.item.name = 'STA';
     this.item.command = `${Views.transfers}.focus`;
     this.register(service.transfers.onDidChange(() => this.refresh.schedule()));
-    this.register(service.onDidChangeRunning(() => this.refresh.schedule()));
+    this.register(
+      service.onDidChangeRunning(() => {
+        // "x done" belongs to the run that finished it: a Stop ends it, a new Start does not show it again
+        if (!service.running) this.lastFinished = undefined;
+        this.refresh.schedule();
+      }),
+    );
     this.register(service.shares.onDidChange(() => this.refresh.schedule()));
     this.register(
       service.transfers.onDidFinish((t) => {

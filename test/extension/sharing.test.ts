@@ -88,7 +88,9 @@ describe('sharing a file between a headless peer and the editor', function () {
     await waitFor('notes.md in Shared', () => sharedPaths(api).includes('notes.md'));
     const shared = sharedPaths(api);
     assert.deepStrictEqual(shared, ['notes.md'], 'secrets, settings and empty files are never shared');
-    await waitFor('the status bar to say running', () => /\$\(radio-tower\) STA$/.test(api.statusBar.item.text), 5000);
+    await waitFor('the status bar to say running', () => /\$\(radio-tower\) STA$/.test(api.statusBar.item.text), 5000).catch((e: Error) => {
+      throw new Error(`${e.message}; it says ${api.statusBar.item.text}`);
+    });
     assert.strictEqual(api.statusBar.visible, true, 'the item shows while STA runs');
     assert.strictEqual(api.statusBar.item.accessibilityInformation?.label, 'STA running, sharing 1 file');
   });
