@@ -1,4 +1,4 @@
-// Files in tests: a temp dir that cleans up after itself, random content, SHA-256 of a file.
+// Files in tests: a temp dir that cleans up after itself, random content, SHA-256 of a file, what a folder holds.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,4 +24,14 @@ export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(path)) h.update(c as Buffer);
   return h.digest('hex');
+}
+
+/** Every file and folder under `dir`, as sorted forward-slash relative paths. */
+export async function listTree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    out.push(e.name);
+    if (e.isDirectory()) out.push(...(await listTree(join(dir, e.name))).map((n) => `${e.name}/${n}`));
+  }
+  return out.sort();
 }

@@ -8,21 +8,11 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine';
 import { createTorrent, magnetUri, parseTorrent, type Metainfo } from '../../src/core/metainfo';
-import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { listTree, makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
 import { httpGet } from '../helpers/http';
 import { waitForPortFree } from '../helpers/ports';
 import { runGet, startSeeder, StaProcess, startSta, startTrackerChild, TrackerChild } from '../helpers/sta';
 import { waitFor } from '../helpers/wait';
-
-/** Every file and folder under `dir`, as forward-slash relative paths. */
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-    out.push(e.name);
-    if (e.isDirectory()) out.push(...(await tree(join(dir, e.name))).map((n) => `${e.name}/${n}`));
-  }
-  return out.sort();
-}
 
 describe('paths kept: a download lands at its catalog path', function () {
   this.timeout(120_000);
@@ -65,7 +55,7 @@ describe('paths kept: a download lands at its catalog path', function () {
       assert.equal(done.path, join(out, ...f.split('/')));
       assert.equal(r.events.find((e) => e.type === 'start')!.relPath, f);
     }
-    assert.deepEqual(await tree(out), ['a', 'a/config.json', 'b', 'b/config.json', 'data', 'data/train', 'data/train/x.bin']);
+    assert.deepEqual(await listTree(out), ['a', 'a/config.json', 'b', 'b/config.json', 'data', 'data/train', 'data/train/x.bin']);
     for (const f of FILES) assert.equal(await sha256File(join(out, f)), await sha256File(join(ws, f)), f);
   });
 
@@ -79,7 +69,7 @@ describe('paths kept: a download lands at its catalog path', function () {
       const out = join(tmp.dir, `out-target-${i}`);
       const r = await get(target, out);
       assert.equal(r.code, 0, r.stderr.slice(-2000));
-      assert.deepEqual(await tree(out), ['b', 'b/config.json'], target);
+      assert.deepEqual(await listTree(out), ['b', 'b/config.json'], target);
       assert.equal(await sha256File(join(out, 'b', 'config.json')), await sha256File(join(ws, 'b', 'config.json')));
     }
   });
@@ -100,7 +90,7 @@ describe('paths kept: a download lands at its catalog path', function () {
       const out = join(tmp.dir, 'out-solo');
       const r = await runGet([torrentFile, '--out', out]);
       assert.equal(r.code, 0, r.stderr.slice(-2000));
-      assert.deepEqual(await tree(out), ['solo.bin']);
+      assert.deepEqual(await listTree(out), ['solo.bin']);
       assert.equal(await sha256File(join(out, 'solo.bin')), await sha256File(own));
     } finally {
       await engine.close();
@@ -149,7 +139,7 @@ describe('paths kept: a download lands at its catalog path', function () {
     const blocked = await get('b/config.json', out, '--if-exists', 'suffix');
     assert.equal(blocked.code, 1);
     assert.match(blocked.stderr, /is not a folder/);
-    assert.deepEqual(await tree(out), ['a', 'b']);
+    assert.deepEqual(await listTree(out), ['a', 'b']);
     assert.deepEqual(await fsp.readdir(outside), []);
     assert.equal(await fsp.readFile(join(out, 'b'), 'utf8'), 'a file named b');
   });
@@ -192,7 +182,7 @@ describe('paths kept: a download lands at its catalog path', function () {
           assert.equal(r.code, 1, `${target} via ${JSON.stringify(path)} was accepted`);
           assert.match(r.stderr, /unsafe file name .*(directory|absolute|NUL|STA's own folder|never writes)/);
         }
-        assert.deepEqual(await tree(base), ['deep', 'deep/out']);
+        assert.deepEqual(await listTree(base), ['deep', 'deep/out']);
         assert.ok(!(await fsp.stat('/tmp/sta-abs-escape').catch(() => undefined)));
       });
     }

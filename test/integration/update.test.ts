@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { listTree, makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
 import { httpGet } from '../helpers/http';
 import { run, waitForExit } from '../helpers/processes';
 import { CLI, JsonEvent, runGet, startSeeder, StaProcess, startSta, startTrackerChild, TrackerChild } from '../helpers/sta';
@@ -19,15 +19,6 @@ const MAX_FROM_PEERS = 2 * MiB;
 const REL = 'data/model.bin';
 
 const fromPeers = (e: JsonEvent) => Object.values(e.fromPeers as Record<string, number>).reduce((a, b) => a + b, 0);
-
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-    out.push(e.name);
-    if (e.isDirectory()) out.push(...(await tree(join(dir, e.name))).map((n) => `${e.name}/${n}`));
-  }
-  return out.sort();
-}
 
 describe('update: only what changed moves', function () {
   this.timeout(180_000);
@@ -92,7 +83,7 @@ describe('update: only what changed moves', function () {
     assert.ok(fromPeers(done) >= MiB - 64 * 1024, `${fromPeers(done)} bytes from peers cannot hold the changed MiB`);
     assert.equal(done.reusedBytes + fromPeers(done), LENGTH);
     assert.equal(await sha256File(join(out, REL)), newSha);
-    assert.deepEqual(await tree(out), ['data', 'data/model.bin']);
+    assert.deepEqual(await listTree(out), ['data', 'data/model.bin']);
   });
 
   it('a restart (kill -9) mid-update keeps the copied pieces: the second run fetches only what is left', async () => {
@@ -110,7 +101,7 @@ describe('update: only what changed moves', function () {
     assert.ok(fromPeers(done) < MiB, `${fromPeers(done)} bytes fetched again after the restart`);
     assert.ok(done.reusedBytes >= LENGTH - MAX_FROM_PEERS, `only ${done.reusedBytes} bytes counted as reused`);
     assert.equal(await sha256File(join(out, REL)), newSha);
-    assert.deepEqual(await tree(out), ['data', 'data/model.bin']);
+    assert.deepEqual(await listTree(out), ['data', 'data/model.bin']);
   });
 
   it('the user edits the old file during the update: theirs stays, the new one lands beside it, with a warning', async () => {
@@ -125,7 +116,7 @@ describe('update: only what changed moves', function () {
     assert.ok(get.events.some((e) => e.type === 'warning' && /changed while its update was downloading/.test(e.message)));
     assert.equal(await sha256File(join(out, 'data', 'model (1).bin')), newSha);
     assert.equal((await fsp.stat(join(out, REL))).size, LENGTH + 'my own edit'.length);
-    assert.deepEqual(await tree(out), ['data', 'data/model (1).bin', 'data/model.bin']);
+    assert.deepEqual(await listTree(out), ['data', 'data/model (1).bin', 'data/model.bin']);
   });
 
   it('the line a person reads says how much was reused', async () => {

@@ -9,6 +9,7 @@ import { Hasher } from '../../../../src/core/storage/hasher';
 import { PieceStore } from '../../../../src/core/storage/pieceStore';
 import { ExistingFileError } from '../../../../src/core/storage/placement';
 import { NotAFolderError, PathError } from '../../../../src/core/storage/safePath';
+import { listTree } from '../../../helpers/files';
 import { makeTorrent, pieceOf, type TorrentFixture } from './fixture';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -23,14 +24,6 @@ describe('PieceStore: catalog paths', () => {
   const open = async (t: TorrentFixture, relPath?: string, onExisting?: 'refuse' | 'suffix') =>
     stores[stores.push(await PieceStore.open({ dir: dl, meta: t.meta, relPath, onExisting, hasher })) - 1];
   const fill = (store: PieceStore, t: TorrentFixture) => Promise.all(Array.from({ length: t.meta.pieceCount }, (_, i) => store.putPiece(i, pieceOf(t, i))));
-  const tree = async (dir: string): Promise<string[]> => {
-    const out: string[] = [];
-    for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-      out.push(e.name);
-      if (e.isDirectory()) out.push(...(await tree(join(dir, e.name))).map((n) => `${e.name}/${n}`));
-    }
-    return out.sort();
-  };
 
   before(async () => {
     base = await fsp.realpath(await fsp.mkdtemp(join(tmpdir(), 'sta-paths-')));
@@ -57,12 +50,12 @@ describe('PieceStore: catalog paths', () => {
     assert.equal(sa.finalPath, join(dl, 'a', 'config.json'));
     assert.equal(sb.finalPath, join(dl, 'b', 'config.json'));
     const parts = [a, b].flatMap((t) => [`.sta/${t.meta.infoHashHex}.part`, `.sta/${t.meta.infoHashHex}.resume.json`]);
-    assert.deepEqual(await tree(dl), ['.sta', '.sta/.gitignore', ...parts].sort());
+    assert.deepEqual(await listTree(dl), ['.sta', '.sta/.gitignore', ...parts].sort());
     await fill(sa, a);
     await fill(sb, b);
     assert.equal(await sa.finish(), join(dl, 'a', 'config.json'));
     assert.equal(await sb.finish(), join(dl, 'b', 'config.json'));
-    assert.deepEqual(await tree(dl), ['a', 'a/config.json', 'b', 'b/config.json']);
+    assert.deepEqual(await listTree(dl), ['a', 'a/config.json', 'b', 'b/config.json']);
     assert.equal(sha256(await fsp.readFile(join(dl, 'a', 'config.json'))), sha256(a.data));
     assert.equal(sha256(await fsp.readFile(join(dl, 'b', 'config.json'))), sha256(b.data));
   });
