@@ -183,8 +183,8 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
     this.total.add(length);
     this.received.set(p.id, (this.received.get(p.id) ?? 0) + length);
     const result = this.picker.block(index, begin, data, length, p.id);
-    // endgame: whoever else was asked for this block need not send it
-    for (const other of this.peers.keys()) if (other !== p.conn) other.cancel(index, begin, length);
+    // endgame: whoever else was asked for this block need not send it (a loop over every peer, so only then)
+    if (result === 'dup' || this.picker.askedElsewhere) for (const other of this.peers.keys()) if (other !== p.conn) other.cancel(index, begin, length);
     if (result && result !== 'dup') void this.verify(result.index, result.buf, result.contributors);
     this.fill(p);
   }

@@ -4,6 +4,7 @@ import { connect, Socket } from 'node:net';
 import type { Logger } from '../log';
 import type { PeerAddress } from '../trackerClient/peers';
 import { PeerConnection, ReadyConnection } from '../wire/peerConnection';
+import { PooledReads } from '../wire/peerIo';
 import { Candidate, PeerCandidates } from './peerCandidates';
 import { paceReads, type Throttle } from './throttle';
 
@@ -86,8 +87,11 @@ export class PeerDialer {
 
   private open(c: Candidate): void {
     let socket: Socket;
+    let pooled: PooledReads | undefined;
     try {
-      socket = connect({ host: c.ip, port: c.port, localAddress: this.opts.localAddress });
+      // with a download limit, reads are paced through 'data' (paceReads); else into the shared buffer
+      pooled = this.opts.downloadThrottle ? undefined : new PooledReads();
+      socket = connect({ host: c.ip, port: c.port, localAddress: this.opts.localAddress, onread: pooled?.options });
     } catch {
       return this.candidates.failed(c);
     }
@@ -104,7 +108,7 @@ export class PeerDialer {
       if (!this.opts.active()) return void socket.destroy();
       if (this.opts.downloadThrottle) paceReads(socket, this.opts.downloadThrottle);
       const { peerId: ourPeerId, infoHash, pieceCount } = this.opts;
-      const conn = new PeerConnection(socket, { outgoing: true, ourPeerId, infoHash, pieceCount });
+      const conn = new PeerConnection(socket, { outgoing: true, ourPeerId, infoHash, pieceCount }, pooled);
       let attached = false;
       conn.once('ready', (ready) => (attached = this.opts.attach(ready)));
       conn.once('close', (reason) => {

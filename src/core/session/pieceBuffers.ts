@@ -1,4 +1,7 @@
 // Piece buffers back from verification, reused: no allocation, GC or page faults per piece.
+// They are shared memory, which the hash worker reads and writes to disk in place: handing it a
+// piece is a small message, with no copy and no transfer (a transfer detaches the buffer, and a
+// detach can wait milliseconds for V8's array-buffer sweeper).
 export class PieceBuffers {
   private readonly pool: Buffer[] = [];
 
@@ -6,7 +9,7 @@ export class PieceBuffers {
   constructor(private readonly pieceLength: number, private readonly max: number) {}
 
   take(size: number): Buffer {
-    return (size === this.pieceLength && this.pool.pop()) || Buffer.allocUnsafeSlow(size);
+    return (size === this.pieceLength && this.pool.pop()) || Buffer.from(new SharedArrayBuffer(size));
   }
 
   give(buf: Buffer): void {

@@ -51,6 +51,8 @@ export class PiecePicker {
   private readonly active = new Map<number, ActivePiece>();
   /** complete pieces waiting for their hash check and write */
   private readonly verifying = new Set<number>();
+  /** the last block stored by block() is still asked of another peer (endgame): cancel it there */
+  askedElsewhere = false;
   /** peers on parole: they fetch whole pieces alone */
   private readonly paroled = new Set<string>();
   /** pieces that failed with several senders: fetched again from one peer */
@@ -210,6 +212,7 @@ export class PiecePicker {
     p.received[b] = 1;
     if (p.pending[b] === 0) p.free--; // arrived without being asked of anyone still waiting
     else p.pending[b]--;
+    this.askedElsewhere = p.pending[b] > 0;
     p.receivedCount++;
     p.from[b] = from;
     if (p.receivedCount < p.blocks) return undefined;

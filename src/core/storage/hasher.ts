@@ -10,7 +10,7 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 function sha1(m) {
-  const view = new Uint8Array(m.ab, 0, m.len);
+  const view = new Uint8Array(m.ab, m.off || 0, m.len);
   const digest = createHash('sha1').update(view).digest();
   // A fresh 20-byte ArrayBuffer: cloning a pooled Buffer would copy its whole pool.
   const d = new Uint8Array(20);
@@ -137,7 +137,8 @@ export class Hasher {
   }
 
   /**
-   * SHA-1 of `buf`. When `buf` owns its whole ArrayBuffer (e.g. Buffer.allocUnsafeSlow, or
+   * SHA-1 of `buf`. A Buffer over a SharedArrayBuffer (PieceBuffers') is read by the worker in place
+   * and stays usable; it must not change until the promise settles. When `buf` owns its whole ArrayBuffer (e.g. Buffer.allocUnsafeSlow, or
    * Buffer.alloc of ≥ 4 KiB) the memory is moved to the worker and back without copying, which
    * leaves `buf` itself detached (length 0): use the returned `buf` from then on. Any other
    * Buffer (a pooled or sliced one) is copied and stays untouched; `result.buf` is then `buf`.
@@ -145,6 +146,9 @@ export class Hasher {
    * if, their SHA-1 is `expect` (`written`); a failed write rejects. `fd` must stay open until then.
    */
   async sha1(buf: Buffer, write?: { expect: Buffer; fd: number; position: number }): Promise<Sha1Result> {
+    // shared memory is only lent: no copy, and no detach, which waits for V8's array-buffer sweeper
+    // (measured: 5 ms to 26 ms stalls of the event loop, 24 times per 256 MiB in a crowd)
+    if (buf.buffer instanceof SharedArrayBuffer) return this.sha1Shared(buf, write);
     const transfer = buf.buffer instanceof ArrayBuffer && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
     let ab: ArrayBuffer;
     if (transfer) {
@@ -160,6 +164,13 @@ export class Hasher {
     const m = await this.post({ ab, len: length, giveBack: transfer, ...w }, [ab]);
     if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
     return { digest: Buffer.from(m.digest!), written: m.written, buf: transfer && m.ab ? Buffer.from(m.ab, 0, length) : buf };
+  }
+
+  private async sha1Shared(buf: Buffer, write?: { expect: Buffer; fd: number; position: number }): Promise<Sha1Result> {
+    const w = write && { expect: Uint8Array.from(write.expect), fd: write.fd, position: write.position };
+    const m = await this.post({ ab: buf.buffer, off: buf.byteOffset, len: buf.length, ...w });
+    if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
+    return { digest: Buffer.from(m.digest!), written: m.written, buf };
   }
 
   /**

@@ -45,10 +45,32 @@ export class FrameParser {
   extended = false;
   /** a metadata-only connection: a bitfield of any plausible size is read (and ignored by the caller) */
   anyBitfield = false;
+  /** a chunk pushed since the last own() is reused by its owner afterwards */
+  private transient = false;
 
-  push(chunk: Buffer): void {
+  /**
+   * `transient`: the chunk is reused once the caller returns (a shared read buffer). Frames read
+   * from it are views until then; an extension message, which may be kept, is a copy; `own()`
+   * copies what is left of it.
+   */
+  push(chunk: Buffer, transient = false): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    this.transient ||= transient;
+  }
+
+  /** After a transient chunk: what is still buffered is copied into memory of its own. */
+  own(): void {
+    if (!this.transient) return;
+    this.transient = false;
+    if (this.buffered === 0) {
+      this.chunks.length = 0;
+      this.offset = 0;
+      return;
+    }
+    const rest = this.copyOut(this.buffered, false);
+    this.chunks = [rest];
+    this.offset = 0;
   }
 
   get bufferedBytes(): number {
@@ -86,7 +108,8 @@ export class FrameParser {
       const header = this.take(8);
       return { id: Msg.Piece, payload: header, block: this.takeViews(len - 9) };
     }
-    return { id: head[4], payload: this.take(len - 1) };
+    const payload = this.take(len - 1);
+    return { id: head[4], payload: this.transient && head[4] === Msg.Extended ? Buffer.from(payload) : payload };
   }
 
   /** A length over MAX_FRAME that some message may have: the id byte decides. */

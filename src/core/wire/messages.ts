@@ -49,10 +49,17 @@ export const INTERESTED = simple(Msg.Interested);
 export const NOT_INTERESTED = simple(Msg.NotInterested);
 
 export function have(index: number): Buffer {
-  const b = Buffer.allocUnsafe(9);
-  b.writeUInt32BE(5, 0);
-  b[4] = Msg.Have;
-  b.writeUInt32BE(index, 5);
+  return haves([index]);
+}
+
+/** Several have messages in one buffer. */
+export function haves(indexes: readonly number[]): Buffer {
+  const b = Buffer.allocUnsafe(9 * indexes.length);
+  indexes.forEach((index, i) => {
+    b.writeUInt32BE(5, i * 9);
+    b[i * 9 + 4] = Msg.Have;
+    b.writeUInt32BE(index, i * 9 + 5);
+  });
   return b;
 }
 

@@ -7,31 +7,16 @@ import { TypedEmitter } from '../events';
 import type { BlockRequest } from '../pieces';
 import { speaksExtensions } from './extensionProtocol';
 import { Extensions } from './extensions';
+import { HaveBatch } from './haveBatch';
 import { FrameParser, ProtocolError } from './frameParser';
 import { checkHandshake, HandshakeCheck } from './handshake';
 import * as M from './messages';
-import { PeerIo } from './peerIo';
-import { PeerRequests } from './peerRequests';
+import { PeerIo, PooledReads } from './peerIo';
+import { PeerRequests, readRequest } from './peerRequests';
+import type { PeerEvents } from './peerEvents';
 import { RequestsInFlight } from './requestsInFlight';
 
-export type PeerEvents = {
-  /** handshake done; for incoming connections the session attaches here */
-  ready: [conn: ReadyConnection];
-  /** the peer's whole have-set, replacing `previous` */
-  bitfield: [previous: Bitfield];
-  have: [index: number];
-  unchoke: [];
-  interested: [];
-  notInterested: [];
-  request: [req: BlockRequest];
-  /** a requested block: `data` is one Buffer or, when it spanned socket reads, its parts in order */
-  block: [index: number, begin: number, data: Buffer | Buffer[], length: number];
-  /** our requests the peer dropped (it choked us, or the connection closed): the downloader asks again */
-  dropped: [reqs: BlockRequest[]];
-  /** the socket's send buffer emptied: more blocks may go out */
-  drain: [];
-  close: [reason: string];
-};
+export type { PeerEvents } from './peerEvents';
 
 /** A connection past its handshake: the peer's id, the torrent and the peer's have-set are known. */
 export type ReadyConnection = PeerConnection & { readonly peerId: Buffer; readonly infoHash: Buffer; readonly have: Bitfield };
@@ -73,12 +58,15 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
   private readonly handshakeTimer: NodeJS.Timeout;
   private lastFrameAt = Date.now();
   private pieceCount = 0;
+  /** our haves, sent in batches */
+  private readonly haves = new HaveBatch((b) => this.io.write(b));
 
-  constructor(socket: Socket, private readonly opts: PeerConnectionOptions) {
+  constructor(socket: Socket, private readonly opts: PeerConnectionOptions, pooled?: PooledReads) {
     super();
     this.outgoing = opts.outgoing;
     this._infoHash = opts.infoHash;
-    this.io = new PeerIo(socket, { data: (c) => this.onData(c), close: (reason) => this.close(reason), drain: () => this.emit('drain') });
+    const handlers = { data: (c: Buffer, transient: boolean) => this.onData(c, transient), close: (reason: string) => this.close(reason), drain: () => this.emit('drain') };
+    this.io = new PeerIo(socket, handlers, pooled);
     this.address = this.io.address;
     this.extensions = new Extensions({ write: (b) => this.io.write(b), backlog: () => this.io.backlog });
     this.parser.gatherBlocks = true;
@@ -122,8 +110,9 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     if (this.handshaken && now - this.io.sentAt > KEEP_ALIVE_MS) this.io.write(M.KEEP_ALIVE);
   }
 
-  private onData(chunk: Buffer): void {
-    this.parser.push(chunk);
+  /** A `transient` chunk is reused by the next read: its blocks are copied into their pieces before this returns. */
+  private onData(chunk: Buffer, transient: boolean): void {
+    this.parser.push(chunk, transient);
     try {
       if (!this.handshaken && !this.readHandshake()) return;
       for (let f = this.parser.next(); f && !this._closed; f = this.parser.next()) {
@@ -133,6 +122,8 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
       }
     } catch (e) {
       this.close(e instanceof ProtocolError ? e.message : `internal error: ${(e as Error).message}`);
+    } finally {
+      this.parser.own();
     }
   }
 
@@ -190,10 +181,8 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
       }
       case M.Msg.Request:
       case M.Msg.Cancel: {
-        const req = { index: p.readUInt32BE(0), begin: p.readUInt32BE(4), length: p.readUInt32BE(8) };
+        const req = readRequest(p, this.pieceCount, id === M.Msg.Cancel);
         if (id === M.Msg.Cancel) return this.incoming.cancel(req);
-        if (req.length === 0 || req.length > M.BLOCK_SIZE) throw new ProtocolError(`request of ${req.length} bytes (at most ${M.BLOCK_SIZE})`);
-        if (req.index >= this.pieceCount) throw new ProtocolError(`request for piece ${req.index} of ${this.pieceCount}`);
         if (this._amChoking) return; // BEP 3: requests while choked are ignored
         this.incoming.add(req);
         return this.emit('request', req);
@@ -243,8 +232,9 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     if (bits.count > 0) this.io.write(M.bitfield(bits.buffer));
   }
 
+  /** Tells the peer we have piece `index`, within HAVE_BATCH_MS (with other haves). */
   sendHave(index: number): void {
-    this.io.write(M.have(index));
+    this.haves.add(index);
   }
 
   choke(): void {
@@ -271,6 +261,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     if (reqs.length === 0) return;
     const now = Date.now();
     for (const r of reqs) this.requests.add(r, now);
+    this.haves.flushIfAny();
     this.io.write(M.requests(reqs));
   }
 
@@ -284,6 +275,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
    */
   sendBlock(index: number, begin: number, data: Buffer, sent?: (bytes: number) => void): boolean {
     if (this._closed) return false;
+    this.haves.flushIfAny();
     return this.io.writeBlock(M.pieceHeader(index, begin, data.length), data, sent);
   }
 
@@ -293,6 +285,7 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     this._closeReason = reason;
     clearInterval(this.timer);
     clearTimeout(this.handshakeTimer);
+    this.haves.stop();
     this.io.destroy();
     this.dropped(this.requests.takeAll(false));
     this.emit('close', reason);

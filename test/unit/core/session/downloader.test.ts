@@ -118,6 +118,24 @@ describe('Downloader', () => {
     assert.deepEqual([d.contributions.get('aa'), d.contributions.get('bbb')], [BLOCK_SIZE, BLOCK_SIZE]);
   });
 
+  it('outside endgame a block is asked of one peer only, so its arrival asks nothing of the others', async () => {
+    const t = torrent(4);
+    const { d, events } = downloader(t);
+    const a = seeder(d, t, 'aa');
+    const b = seeder(d, t, 'bbb');
+    let cancelCalls = 0;
+    const cancel = b.cancel.bind(b);
+    b.cancel = (index, begin, length) => {
+      cancelCalls++;
+      cancel(index, begin, length);
+    };
+    a.unchokes();
+    deliverAll(a, t);
+    await settle();
+    assert.equal(events.complete, 1, 'a alone delivered everything (b never unchoked us)');
+    assert.equal(cancelCalls, 0, 'no cancel was tried at b for any of the 8 blocks');
+  });
+
   it('requests a peer dropped (it choked us) are asked of others as new, not as endgame duplicates', () => {
     const t = torrent(3);
     const { d } = downloader(t);

@@ -64,6 +64,27 @@ describe('Hasher', () => {
     }
   });
 
+  it('reads a piece in shared memory in place: nothing is detached, and a matching piece is written at its offset', async () => {
+    hasher = new Hasher();
+    const { dir, cleanup } = await makeTempDir();
+    const fh = await fsp.open(join(dir, 'part'), 'w+');
+    try {
+      const data = randomBytes(96 * 1024);
+      const shared = Buffer.from(new SharedArrayBuffer(128 * 1024), 32 * 1024, data.length);
+      data.copy(shared);
+      const r = await hasher.sha1(shared, { expect: sha1(data), fd: fh.fd, position: 4096 });
+      assert.equal(r.written, true);
+      assert.equal(r.buf, shared, 'the same Buffer comes back');
+      assert.equal(shared.length, data.length, 'not detached');
+      assert.deepEqual(r.digest, sha1(data));
+      const onDisk = await fsp.readFile(join(dir, 'part'));
+      assert.deepEqual(onDisk.subarray(4096), data, 'the bytes at the view’s offset in the shared memory, not its start');
+    } finally {
+      await fh.close();
+      await cleanup();
+    }
+  });
+
   it('copies a pooled or sliced buffer and leaves it untouched', async () => {
     hasher = new Hasher();
     const small = Buffer.from('hello world'); // from Node's shared pool
