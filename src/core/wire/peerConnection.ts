@@ -65,7 +65,11 @@ export class PeerConnection extends TypedEmitter<PeerEvents> {
     super();
     this.outgoing = opts.outgoing;
     this._infoHash = opts.infoHash;
-    const handlers = { data: (c: Buffer, transient: boolean) => this.onData(c, transient), close: (reason: string) => this.close(reason), drain: () => this.emit('drain') };
+    const handlers = {
+      data: (c: Buffer, transient: boolean) => this.onData(c, transient),
+      close: (reason: string) => this.close(reason),
+      drain: () => this.emit('drain'),
+    };
     this.io = new PeerIo(socket, handlers, pooled);
     this.address = this.io.address;
     this.extensions = new Extensions({ write: (b) => this.io.write(b), backlog: () => this.io.backlog });
