@@ -59,6 +59,39 @@ describe('PooledReads: reads into a shared buffer', () => {
     assert.equal(p.bufferedBytes, 0);
   });
 
+  it('a dialled peer that sends garbage after its handshake is closed with the reason, 200 times, without a throw', async () => {
+    const theirId = M.makePeerId();
+    let seed = 1;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      s.write(M.handshake(INFO_HASH, theirId, true));
+      // a bitfield, then random frames: some lengths legal, most not, cut at random places
+      const junk = Buffer.alloc(4096 + Math.floor(rand() * 60_000));
+      for (let i = 0; i < junk.length; i++) junk[i] = Math.floor(rand() * 256);
+      if (rand() < 0.5) junk.writeUInt32BE(Math.floor(rand() * 20), 0);
+      for (let at = 0; at < junk.length; ) {
+        const n = 1 + Math.floor(rand() * 9000);
+        s.write(junk.subarray(at, at + n));
+        at += n;
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      for (let round = 0; round < 200; round++) {
+        const pooled = new PooledReads();
+        const socket = connect({ host: '127.0.0.1', port, onread: pooled.options });
+        await new Promise((resolve) => socket.once('connect', resolve));
+        const conn = new PeerConnection(socket, { outgoing: true, ourPeerId: M.makePeerId(), infoHash: INFO_HASH, pieceCount: PIECES }, pooled);
+        const reason = await new Promise<string>((resolve) => conn.once('close', resolve));
+        assert.doesNotMatch(reason, /internal error/, `round ${round}: ${reason}`);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
   describe('over loopback', () => {
     let server: Server;
     let theirs: ReadyConnection;
