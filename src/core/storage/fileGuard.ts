@@ -20,11 +20,19 @@ export function sameState(a: FileState, b: FileState): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
+interface StatWaiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 export class FileGuard {
   private reason: string | undefined;
   private readonly listeners: ((reason: string) => void)[] = [];
   /** the file (inode) first read; undefined until then */
   private ino: number | undefined;
+  /** reads done, waiting for an fstat issued after they were done */
+  private waiting: StatWaiter[] = [];
+  private statting = false;
 
   /** Guards `handle` as it was when hashed (`hashed`); nothing is read until a peer asks. */
   constructor(
@@ -56,27 +64,50 @@ export class FileGuard {
   /**
    * Bytes read by `read` only if the file is still as hashed once they are in hand. One fstat after
    * the read is enough: a write that lands before or during the read sets the mtime before its bytes
-   * can be read, so any changed byte we hold shows as a changed size or mtime here.
+   * can be read, so any changed byte we hold shows as a changed size or mtime then. One fstat also
+   * answers for every read that was done before it was issued: reads that finish together share one
+   * (a seeder serving several peers reads many chunks at once).
    */
   async read(read: () => Promise<Buffer>): Promise<Buffer> {
     this.throwIfStale();
     let buf: Buffer;
-    let st: { size: number; mtimeMs: number; ino: number };
     try {
       buf = await read();
-      st = await this.handle.stat();
+      await new Promise<void>((resolve, reject) => {
+        this.waiting.push({ resolve, reject });
+        // issued once this turn's I/O callbacks ran: reads that came back together share it
+        if (!this.statting) {
+          this.statting = true;
+          setImmediate(() => void this.statForWaiting());
+        }
+      });
     } catch (e) {
       // opened on demand: a file deleted or moved away since is as good as changed
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       this.markStale(`${this.label} is gone from disk; no longer served`);
       throw new StaleFileError(this.reason!);
     }
-    this.ino ??= st.ino;
-    if (!sameState({ size: st.size, mtimeMs: st.mtimeMs }, this.hashed) || st.ino !== this.ino) {
-      this.markStale(`${this.label} changed on disk since it was hashed; no longer served`);
-    }
     this.throwIfStale();
     return buf;
+  }
+
+  /** fstats until no read waits: each fstat answers the reads that were done before it was issued. */
+  private async statForWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      try {
+        const st = await this.handle.stat();
+        this.ino ??= st.ino;
+        if (!sameState({ size: st.size, mtimeMs: st.mtimeMs }, this.hashed) || st.ino !== this.ino) {
+          this.markStale(`${this.label} changed on disk since it was hashed; no longer served`);
+        }
+        for (const w of batch) w.resolve();
+      } catch (e) {
+        for (const w of batch) w.reject(e);
+      }
+    }
+    this.statting = false;
   }
 
   private throwIfStale(): void {
