@@ -1,4 +1,4 @@
-// Small pieces the live-repository benchmark is built from: child processes that speak JSON lines,
+// Small pieces the benchmarks (peers.js, live-repo.js) are built from: child processes that speak JSON lines,
 // CPU seconds from /proc, a plain HTTP GET, and a TCP proxy that counts the HTTP requests through it.
 'use strict';
 
@@ -62,14 +62,17 @@ const live = new Set();
 class Proc {
   constructor(name, cmd, args, { env, cwd } = {}) {
     this.name = name;
+    /** JSON events from stdout, but for the many progress and state lines */
     this.events = [];
     this.stderrTail = '';
+    this.stdoutTail = '';
     this.waiters = [];
     this.child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
     this.spawnedAt = performance.now();
     live.add(this);
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+      this.stdoutTail = (this.stdoutTail + line + '\n').slice(-4000);
       if (line[0] !== '{') return;
       let ev;
       try {
@@ -117,6 +120,12 @@ class Proc {
       this.waiters.push(waiter);
       if (!this.running) waiter(null);
     });
+  }
+
+  /** Whether the process exited within `ms`. */
+  async waitExit(ms) {
+    await Promise.race([this.exited, sleep(ms)]);
+    return !this.running;
   }
 
   /** `signal`, then SIGKILL after `ms` — only this process, by its PID. Resolves with the seconds it took to exit. */

@@ -26,23 +26,21 @@
 // seeder, and prints each profile's top self-time functions.
 'use strict';
 
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
 const { performance } = require('node:perf_hooks');
 const { freePort } = require('../test/helpers/freePort');
 const { roleStats, roleLine } = require('./roleStats');
+const { log, sleep, cpuSeconds, httpGet, Proc, killAllSync } = require('./benchKit');
 
 const ROOT = path.resolve(__dirname, '..');
 let CLI = path.join(ROOT, 'dist', 'cli.js'); // --cli PATH: another build (compare builds in one session)
 const PROBE = path.join(__dirname, 'probe.js');
 const RESULTS = path.join(__dirname, 'results', 'peers.json');
 const MiB = 1024 * 1024;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 // ---------------------------------------------------------------- options
 
@@ -95,7 +93,6 @@ function options() {
 
 // ---------------------------------------------------------------- small helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return null;
@@ -103,20 +100,7 @@ const median = (xs) => {
 };
 const loadavg = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 const uptimeLine = () => (spawnSync('uptime', { encoding: 'utf8' }).stdout || '').trim();
-const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-function httpGet(url, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.setTimeout(ms, () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-  });
-}
 
 function percentEncode(buf) {
   let s = '';
@@ -134,16 +118,6 @@ async function scrapeSeeders(scrapeUrl, infoHashHex) {
   return m ? Number(m[1]) : 0;
 }
 
-/** Utime+stime of a process in seconds, or null once it is gone. */
-function cpuSeconds(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /** Bytes a process has passed through read(2)/write(2)-family calls (/proc/PID/io), or null. */
 function ioBytes(pid) {
@@ -219,104 +193,6 @@ function settle(o, warm) {
 }
 
 // ---------------------------------------------------------------- processes
-
-const live = new Set();
-
-class Proc {
-  constructor(name, cmd, args, { env, cwd } = {}) {
-    this.name = name;
-    this.json = [];
-    this.stderrTail = '';
-    this.stdoutTail = '';
-    this.waiters = [];
-    this.code = null;
-    this.signal = null;
-    this.child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.pid = this.child.pid;
-    this.spawnedAt = performance.now();
-    live.add(this);
-    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
-      this.stdoutTail = (this.stdoutTail + line + '\n').slice(-4000);
-      if (line[0] !== '{') return;
-      let ev;
-      try {
-        ev = JSON.parse(line);
-      } catch {
-        return;
-      }
-      ev.at = performance.now();
-      if (ev.type !== 'progress') this.json.push(ev);
-      for (const w of [...this.waiters]) w(ev);
-    });
-    this.child.stderr.on('data', (d) => (this.stderrTail = (this.stderrTail + d).slice(-4000)));
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (e) => {
-        this.error = e;
-        this.exitedAt = performance.now();
-        live.delete(this);
-        resolve();
-      });
-      this.child.on('exit', (code, signal) => {
-        this.code = code;
-        this.signal = signal;
-        this.exitedAt = performance.now();
-        live.delete(this);
-        for (const w of [...this.waiters]) w(null);
-        resolve();
-      });
-    });
-  }
-
-  get running() {
-    return this.exitedAt === undefined;
-  }
-
-  /** Resolves with the first JSON event matching `pred`; rejects on exit or after `ms`. */
-  waitFor(pred, ms, what) {
-    const seen = this.json.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const done = (err, ev) => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        err ? reject(err) : resolve(ev);
-      };
-      const waiter = (ev) => {
-        if (ev === null) done(new Error(`${this.name} exited (${this.code ?? this.signal}) before ${what}: ${this.stderrTail.trim().slice(-600)}`));
-        else if (pred(ev)) done(null, ev);
-      };
-      const timer = setTimeout(() => done(new Error(`${this.name}: no ${what} within ${ms} ms: ${this.stderrTail.trim().slice(-600)}`)), ms);
-      this.waiters.push(waiter);
-      if (!this.running) waiter(null);
-    });
-  }
-
-  async waitExit(ms) {
-    await Promise.race([this.exited, sleep(ms)]);
-    return !this.running;
-  }
-
-  /** SIGTERM, then SIGKILL after `ms` — only this process, by its PID. */
-  async stop(ms = 5000) {
-    if (!this.running) return;
-    try {
-      process.kill(this.pid, 'SIGTERM');
-    } catch {}
-    if (await this.waitExit(ms)) return;
-    try {
-      process.kill(this.pid, 'SIGKILL');
-    } catch {}
-    await this.waitExit(3000);
-  }
-}
-
-function killAllSync() {
-  for (const p of live) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {}
-  }
-}
 
 /** Samples CPU seconds of a set of processes and of the machine every 100 ms. */
 class CpuWatch {
@@ -505,7 +381,7 @@ function startLeecher(tool, ctx, tracker, run, i, o, opts = {}) {
       } else if (proc.code !== 0) error = `aria2c exited ${proc.code ?? proc.signal}: ${(proc.stdoutTail + proc.stderrTail).trim().slice(-600)}`;
       else doneAt = proc.exitedAt;
     }
-    const complete = tool === 'sta' ? proc.json.find((e) => e.type === 'complete') : null;
+    const complete = tool === 'sta' ? proc.events.find((e) => e.type === 'complete') : null;
     return {
       ok: !error,
       error,

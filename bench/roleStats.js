@@ -30,11 +30,11 @@ function roleStats({ tool, bytes, leechers, cpu, seederProcs, leecherProcs }) {
     seederCpuPerGiB: fromSeedersWire > 0 ? cpu.seeders.cpuSeconds / (fromSeedersWire / GiB) : null,
   };
   if (tool === 'sta') {
-    const seedIds = new Set(seederProcs.map((p) => p.json.find((e) => e.type === 'listening')?.peerId).filter(Boolean));
+    const seedIds = new Set(seederProcs.map((p) => p.events.find((e) => e.type === 'listening')?.peerId).filter(Boolean));
     let fromSeeds = 0;
     let fromAny = 0;
     for (const p of leecherProcs) {
-      const done = p.json.find((e) => e.type === 'complete');
+      const done = p.events.find((e) => e.type === 'complete');
       for (const [id, n] of Object.entries(done?.fromPeers ?? {})) {
         fromAny += n;
         if (seedIds.has(id)) fromSeeds += n;
