@@ -1,7 +1,7 @@
 // Piece buffers back from verification, reused: no allocation, GC or page faults per piece.
 // They are shared memory, which the hash worker reads and writes to disk in place: handing it a
-// piece is a small message, with no copy and no transfer (a transfer detaches the buffer, and a
-// detach can wait milliseconds for V8's array-buffer sweeper).
+// piece is a small message, with no copy and no transfer (a transferred buffer comes back as a new
+// ArrayBuffer, counted again as external memory, on every round trip).
 export class PieceBuffers {
   private readonly pool: Buffer[] = [];
 

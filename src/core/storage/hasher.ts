@@ -146,31 +146,23 @@ export class Hasher {
    * if, their SHA-1 is `expect` (`written`); a failed write rejects. `fd` must stay open until then.
    */
   async sha1(buf: Buffer, write?: { expect: Buffer; fd: number; position: number }): Promise<Sha1Result> {
-    // shared memory is only lent: no copy, and no detach, which waits for V8's array-buffer sweeper
-    // (measured: 5 ms to 26 ms stalls of the event loop, 24 times per 256 MiB in a crowd)
-    if (buf.buffer instanceof SharedArrayBuffer) return this.sha1Shared(buf, write);
-    const transfer = buf.buffer instanceof ArrayBuffer && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
-    let ab: ArrayBuffer;
-    if (transfer) {
-      ab = buf.buffer as ArrayBuffer;
-    } else {
-      ab = new ArrayBuffer(buf.length);
-      new Uint8Array(ab).set(buf);
-    }
-    // taken now: a transferred `buf` reads as length 0 afterwards
-    const length = buf.length;
     // the expected hash in its own 20 bytes: a view of the torrent's hashes would be cloned whole
     const w = write && { expect: Uint8Array.from(write.expect), fd: write.fd, position: write.position };
-    const m = await this.post({ ab, len: length, giveBack: transfer, ...w }, [ab]);
+    // taken now: a transferred `buf` reads as length 0 afterwards
+    const length = buf.length;
+    // shared memory is only lent (no copy, no transfer, no new ArrayBuffer per round trip);
+    // memory the Buffer owns whole is moved there and back; anything else is copied
+    const shared = buf.buffer instanceof SharedArrayBuffer;
+    const transfer = !shared && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
+    let ab = buf.buffer;
+    if (!shared && !transfer) {
+      ab = new ArrayBuffer(length);
+      new Uint8Array(ab).set(buf);
+    }
+    const message = { ab, off: shared ? buf.byteOffset : 0, len: length, giveBack: transfer, ...w };
+    const m = await this.post(message, shared ? [] : [ab as ArrayBuffer]);
     if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
     return { digest: Buffer.from(m.digest!), written: m.written, buf: transfer && m.ab ? Buffer.from(m.ab, 0, length) : buf };
-  }
-
-  private async sha1Shared(buf: Buffer, write?: { expect: Buffer; fd: number; position: number }): Promise<Sha1Result> {
-    const w = write && { expect: Uint8Array.from(write.expect), fd: write.fd, position: write.position };
-    const m = await this.post({ ab: buf.buffer, off: buf.byteOffset, len: buf.length, ...w });
-    if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
-    return { digest: Buffer.from(m.digest!), written: m.written, buf };
   }
 
   /**

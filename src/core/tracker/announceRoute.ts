@@ -8,7 +8,7 @@ import { Catalog } from './catalog';
 import { unmapped } from './compactAddress';
 import { compactAnnounceBody } from './compactAnswer';
 import { HttpError } from './httpError';
-import { counterParam, intParam, one, parseQuery, QueryError } from './query';
+import { intParam, one, parseQuery, peerParams, QueryError } from './query';
 import { CompactCounts, isSwarmEvent, Swarm } from './swarm';
 import { SwarmTable } from './swarmTable';
 
@@ -58,15 +58,7 @@ export class AnnounceRoute {
     const infoHash = one(params, 'info_hash');
     if (!infoHash) throw new QueryError('info_hash is missing');
     if (infoHash.length !== 20) throw new QueryError(`info_hash is ${infoHash.length} bytes, not 20`);
-    const peerId = one(params, 'peer_id');
-    if (!peerId) throw new QueryError('peer_id is missing');
-    if (peerId.length !== 20) throw new QueryError(`peer_id is ${peerId.length} bytes, not 20`);
-    const port = intParam(params, 'port', 65535);
-    if (port === undefined) throw new QueryError('port is missing');
-    if (port === 0) throw new QueryError('port 0 is not a listening port');
-    counterParam(params, 'uploaded');
-    counterParam(params, 'downloaded');
-    const left = counterParam(params, 'left');
+    const { peerId, port, left } = peerParams(params);
     const event = one(params, 'event')?.toString('latin1') ?? '';
     if (!isSwarmEvent(event)) throw new QueryError(`unknown event "${event.slice(0, 20)}"`);
     const numwant = Math.min(intParam(params, 'numwant', 1e6) ?? this.rules.defaultNumwant, this.rules.maxPeers);

@@ -103,3 +103,16 @@ export function intParam(params: Map<string, Buffer[]>, key: string, max = Numbe
   if (n > max) throw new QueryError(`${key} ${n} is above ${max}`);
   return n;
 }
+
+/** What every announce says of the peer: its 20-byte id, its listening port, and its counters (`left` when given). */
+export function peerParams(params: Map<string, Buffer[]>): { peerId: Buffer; port: number; left: number | undefined } {
+  const peerId = one(params, 'peer_id');
+  if (!peerId) throw new QueryError('peer_id is missing');
+  if (peerId.length !== 20) throw new QueryError(`peer_id is ${peerId.length} bytes, not 20`);
+  const port = intParam(params, 'port', 65535);
+  if (port === undefined) throw new QueryError('port is missing');
+  if (port === 0) throw new QueryError('port 0 is not a listening port');
+  counterParam(params, 'uploaded');
+  counterParam(params, 'downloaded');
+  return { peerId, port, left: counterParam(params, 'left') };
+}

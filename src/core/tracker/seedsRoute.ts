@@ -11,7 +11,7 @@ import { AddressRate } from './addressRate';
 import { Catalog } from './catalog';
 import { unmapped } from './compactAddress';
 import { HttpError } from './httpError';
-import { counterParam, intParam, one, parseQuery, QueryError } from './query';
+import { one, parseQuery, peerParams, QueryError } from './query';
 import { sendBytes } from './replies';
 import { LateFailure, readBody } from './requestBody';
 import { SwarmEvent } from './swarm';
@@ -124,15 +124,8 @@ export class SeedsRoute {
 /** peer_id, port, event, and ip where it is trusted; `key`, `uploaded`, `downloaded` are read as /announce reads them. */
 function parseSeedsQuery(source: string, query: string, trustIpParam: boolean): SeedsAnnounce {
   const params = parseQuery(query);
-  const peerId = one(params, 'peer_id');
-  if (!peerId) throw new QueryError('peer_id is missing');
-  if (peerId.length !== 20) throw new QueryError(`peer_id is ${peerId.length} bytes, not 20`);
-  const port = intParam(params, 'port', 65535);
-  if (port === undefined) throw new QueryError('port is missing');
-  if (port === 0) throw new QueryError('port 0 is not a listening port');
-  counterParam(params, 'uploaded');
-  counterParam(params, 'downloaded');
-  if ((counterParam(params, 'left') ?? 0) !== 0) throw new QueryError('a seeds announce is for complete torrents: left must be 0 (or left out)');
+  const { peerId, port, left } = peerParams(params);
+  if ((left ?? 0) !== 0) throw new QueryError('a seeds announce is for complete torrents: left must be 0 (or left out)');
   if (params.has('info_hash')) throw new QueryError('a seeds announce carries its info-hashes in the body, not as info_hash');
   const event = one(params, 'event')?.toString('latin1') ?? '';
   if (!EVENTS.includes(event)) throw new QueryError(`unknown event "${event.slice(0, 20)}" for a seeds announce`);
