@@ -35,3 +35,35 @@ export async function listTree(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
+
+interface Stoppable {
+  stop: () => Promise<void>;
+}
+
+/**
+ * Mocha hooks for a suite whose tests each get a fresh temp folder (`dir`) and start processes in it:
+ * those passed to `track` are stopped newest first (clients before trackers) after each test, then the
+ * folder goes.
+ */
+export function scratchPerTest(prefix: string): { readonly dir: string; track: <T extends Stoppable>(p: T) => T } {
+  let dir = '';
+  let cleanup: (() => Promise<void>) | undefined;
+  let procs: Stoppable[] = [];
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir(prefix));
+    procs = [];
+  });
+  afterEach(async function () {
+    this.timeout(60_000);
+    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
+    procs = [];
+    await cleanup?.();
+    cleanup = undefined;
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    track: (p) => (procs.push(p), p),
+  };
+}

@@ -9,7 +9,7 @@ import { parseTorrent } from '../../src/core/metainfo';
 import { pct } from '../helpers/announce';
 import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
 import { ClientProc, requireClient, startAria2, startOpentracker, startTransmission } from '../helpers/clients';
-import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { scratchPerTest, sha256File, writeRandomFile } from '../helpers/files';
 import { freePort } from '../helpers/freePort';
 import { httpGet } from '../helpers/http';
 import { run, stopChild, waitForExit } from '../helpers/processes';
@@ -88,26 +88,16 @@ const peerIdText = (hex: string) => Buffer.from(hex, 'hex').toString('latin1');
 
 describe('interop with real BitTorrent clients (loopback)', function () {
   this.timeout(60_000);
+  /** everything started by the current test is stopped newest first (clients before trackers) */
+  const scratch = scratchPerTest('sta-interop-');
+  const track = scratch.track;
   let dir: string;
-  let cleanup: (() => Promise<void>) | undefined;
   let env: NodeJS.ProcessEnv;
-  /** everything started by the current test; stopped newest first (clients before trackers) */
-  let procs: { stop: () => Promise<void> }[] = [];
-  const track = <T extends { stop: () => Promise<void> }>(p: T): T => (procs.push(p), p);
 
-  beforeEach(async () => {
-    ({ dir, cleanup } = await makeTempDir('sta-interop-'));
+  beforeEach(() => {
+    dir = scratch.dir;
     // share caches metainfo under $XDG_CACHE_HOME/sta: keep it inside the test's temp dir
     env = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
-    procs = [];
-  });
-
-  afterEach(async function () {
-    this.timeout(60_000);
-    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
-    procs = [];
-    await cleanup?.();
-    cleanup = undefined;
   });
 
   it('STA seeder → aria2c leecher (torrent from STA\'s catalog)', async function () {

@@ -11,7 +11,7 @@ import { createTorrent, magnetUri, Metainfo } from '../../src/core/metainfo';
 import { pct } from '../helpers/announce';
 import { bdecodeRawKeys } from '../helpers/bencodeRawKeys';
 import { aria2Flags, ClientProc, requireClient, spawnLogged, startAria2, startOpentracker, startTransmission } from '../helpers/clients';
-import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { scratchPerTest, sha256File, writeRandomFile } from '../helpers/files';
 import { freePort } from '../helpers/freePort';
 import { httpGet } from '../helpers/http';
 import { waitForExit } from '../helpers/processes';
@@ -22,24 +22,10 @@ const MiB = 1 << 20;
 
 describe('magnet links with real clients (BEP 9, loopback)', function () {
   this.timeout(90_000);
+  const scratch = scratchPerTest('sta-magnet-');
+  const track = scratch.track;
   let dir: string;
-  let cleanup: (() => Promise<void>) | undefined;
-  /** stopped newest first (clients before trackers) */
-  let procs: { stop: () => Promise<void> }[] = [];
-  const track = <T extends { stop: () => Promise<void> }>(p: T): T => (procs.push(p), p);
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await makeTempDir('sta-magnet-'));
-    procs = [];
-  });
-
-  afterEach(async function () {
-    this.timeout(60_000);
-    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
-    procs = [];
-    await cleanup?.();
-    cleanup = undefined;
-  });
+  beforeEach(() => (dir = scratch.dir));
 
   /** A random file in `dir/src` and its private torrent announcing to `announce`. */
   async function sourceFile(name: string, size: number, announce: string): Promise<{ file: string; want: string; meta: Metainfo }> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encode } from '../../src/core/bencode';
 import { parseTorrent } from '../../src/core/metainfo';
 import { requireClient, startAria2, startTransmission } from '../helpers/clients';
-import { makeTempDir, sha256File, writeRandomFile } from '../helpers/files';
+import { scratchPerTest, sha256File, writeRandomFile } from '../helpers/files';
 import { freePort } from '../helpers/freePort';
 import { run, waitForExit } from '../helpers/processes';
 import { httpGet } from '../helpers/http';
@@ -48,22 +48,10 @@ async function assertSameFiles(folder: string, sums: Map<string, string>, withEm
 
 describe('multi-file torrents with real clients (loopback)', function () {
   this.timeout(90_000);
+  const scratch = scratchPerTest('sta-multifile-');
+  const track = scratch.track;
   let dir: string;
-  let cleanup: (() => Promise<void>) | undefined;
-  let procs: { stop: () => Promise<void> }[] = [];
-  const track = <T extends { stop: () => Promise<void> }>(p: T): T => (procs.push(p), p);
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await makeTempDir('sta-multifile-'));
-    procs = [];
-  });
-  afterEach(async function () {
-    this.timeout(60_000);
-    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
-    procs = [];
-    await cleanup?.();
-    cleanup = undefined;
-  });
+  beforeEach(() => (dir = scratch.dir));
 
   it('mktorrent folder seeded by aria2c → sta get lands it as OUT/<name>/<paths>, every file verified', async () => {
     requireClient('aria2c', 'mktorrent');
