@@ -5,7 +5,7 @@ import { TypedEmitter } from '../events';
 import { BLOCK_SIZE, BlockRequest, PieceGeometry } from '../pieces';
 import type { PieceStore } from '../storage/pieceStore';
 import type { ReadyConnection } from '../wire/peerConnection';
-import { PieceBuffers } from './pieceBuffers';
+import { Lease, PieceBuffers } from './pieceBuffers';
 import { PiecePicker } from './piecePicker';
 import { RateMeter } from './rate';
 import type { SessionState } from './sessionTypes';
@@ -33,6 +33,8 @@ export interface DownloaderOptions {
   maxBufferedBytes: number;
   /** the session's state: requests go out only while 'downloading' */
   state: () => SessionState;
+  /** a verified piece's buffer, lent for serving its blocks; it comes back to the pool through the lease */
+  lend?: (index: number, lease: Lease) => void;
 }
 
 class PeerDownload {
@@ -192,7 +194,7 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
   private async verify(index: number, buf: Buffer, contributors: Set<string>): Promise<void> {
     let ok: boolean;
     try {
-      ok = await this.opts.store.putPiece(index, buf, this.recycle);
+      ok = await this.opts.store.putPiece(index, buf, (b, verified) => this.returned(index, b, verified));
     } catch (e) {
       this.picker.doneVerifying(index);
       return this.emit('failed', `could not write piece ${index}: ${(e as Error).message}`);
@@ -208,6 +210,12 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
       if (this.opts.store.complete) return this.complete();
     }
     this.fillAll();
+  }
+
+  /** a piece's buffer back from the store: lent to the uploader when it holds the verified piece, else pooled */
+  private returned(index: number, buf: Buffer, verified: boolean): void {
+    if (verified && this.opts.lend && this.opts.state() === 'downloading') this.opts.lend(index, new Lease(buf, this.recycle));
+    else this.recycle(buf);
   }
 
   private complete(): void {

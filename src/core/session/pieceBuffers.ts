@@ -20,3 +20,27 @@ export class PieceBuffers {
     this.pool.length = 0;
   }
 }
+
+/**
+ * A verified piece's buffer lent to the upload cache, which serves its blocks from it instead of
+ * reading them back from disk. It goes back to the pool once nothing holds it: neither a cached
+ * chunk nor a block the kernel has not taken yet. A holder that never lets go (a socket closed
+ * with the block unsent) only keeps it out of the pool; it is never handed out twice.
+ */
+export class Lease {
+  private refs = 0;
+  private released = false;
+
+  constructor(readonly buf: Buffer, private readonly release: (buf: Buffer) => void) {}
+
+  hold(): void {
+    if (this.released) throw new Error('a piece buffer was held after it went back to its pool');
+    this.refs++;
+  }
+
+  drop(): void {
+    if (--this.refs > 0 || this.released) return;
+    this.released = true;
+    this.release(this.buf);
+  }
+}

@@ -2,20 +2,28 @@
 // asks for the blocks of a piece in a row, so one read replaces a read per 16 KiB block.
 // The stretch is capped so that a peer fetching only part of a piece costs little reading.
 // Memory comes from the engine's one budget, shared by every torrent.
+// A piece we just downloaded and verified is lent to the cache in its own buffer: in a swarm the
+// pieces others ask for are mostly those we just announced, and these need no read at all.
 import { BlockRequest, chunkKey, PieceGeometry, pieceSize } from '../pieces';
+import type { Lease } from './pieceBuffers';
 import { BudgetedCache, CachedChunk, PieceCacheBudget } from './pieceCacheBudget';
 
 const CHUNK = 256 * 1024;
 
 interface Chunk extends CachedChunk {
-  readonly promise: Promise<Buffer>;
+  /** the read from disk (none for a lent piece) */
+  readonly promise?: Promise<Buffer>;
   /** the bytes once read, for serving without a promise per block */
   buf?: Buffer;
+  /** a lent piece's buffer: held while the chunk is cached and while a block of it is being sent */
+  readonly lease?: Lease;
 }
 
 export class PieceCache implements BudgetedCache {
   private readonly chunks = new Map<number, Chunk>();
   private readonly chunkSize: number;
+  /** the lease of each lent piece buffer, by its memory: what a block view must hold until sent */
+  private readonly leases = new WeakMap<ArrayBufferLike, Lease>();
   used = false;
   idleSweeps = 0;
 
@@ -27,14 +35,43 @@ export class PieceCache implements BudgetedCache {
     this.chunkSize = Math.min(CHUNK, meta.pieceLength);
   }
 
+  /**
+   * Serves piece `index`'s blocks from `lease.buf`, its verified bytes, until the budget wants the
+   * memory back; each chunk holds the lease meanwhile.
+   */
+  lend(index: number, lease: Lease): void {
+    const piece = lease.buf;
+    lease.hold(); // not released in between, whatever the budget drops
+    this.leases.set(piece.buffer, lease);
+    for (let c = 0, begin = 0; begin < piece.length; c++, begin += this.chunkSize) {
+      const key = chunkKey(index, c);
+      if (this.chunks.has(key)) continue; // a peer's request read it from disk already
+      const buf = piece.subarray(begin, Math.min(piece.length, begin + this.chunkSize));
+      lease.hold();
+      const chunk: Chunk = { key, bytes: buf.length, owner: this, buf, lease };
+      this.chunks.set(key, chunk);
+      this.idleSweeps = 0;
+      this.budget.add(chunk);
+    }
+    lease.drop();
+  }
+
+  /** The lease a block view from peek() or block() holds, if it is a lent piece's: drop it once the block is sent. */
+  leaseOf(block: Buffer): Lease | undefined {
+    return this.leases.get(block.buffer);
+  }
+
   /** The block now if its chunk is in memory (the common case), else undefined. */
   peek(req: BlockRequest): Buffer | undefined {
     const c = Math.floor(req.begin / this.chunkSize);
-    const chunk = this.chunks.get(chunkKey(req.index, c))?.buf;
-    if (!chunk) return undefined;
+    const chunk = this.chunks.get(chunkKey(req.index, c));
+    const buf = chunk?.buf;
+    if (!buf) return undefined;
     this.used = true;
     const at = req.begin - c * this.chunkSize;
-    return at + req.length <= chunk.length ? chunk.subarray(at, at + req.length) : undefined;
+    if (at + req.length > buf.length) return undefined;
+    chunk.lease?.hold();
+    return buf.subarray(at, at + req.length);
   }
 
   /** The bytes of one requested block (a view of a cached chunk; do not modify). */
@@ -43,34 +80,40 @@ export class PieceCache implements BudgetedCache {
     const first = Math.floor(req.begin / this.chunkSize);
     const last = Math.floor((req.begin + req.length - 1) / this.chunkSize);
     if (first !== last) return this.read(req.index, req.begin, req.length); // unaligned request: read it as asked
-    const chunk = await this.chunk(req.index, first);
+    const chunk = this.chunk(req.index, first);
+    chunk.lease?.hold(); // now, before the budget can drop it
+    const buf = chunk.buf ?? (await chunk.promise!);
     const at = req.begin - first * this.chunkSize;
-    return chunk.subarray(at, at + req.length);
+    return buf.subarray(at, at + req.length);
   }
 
-  private chunk(index: number, c: number): Promise<Buffer> {
+  private chunk(index: number, c: number): Chunk {
     const key = chunkKey(index, c);
     const cached = this.chunks.get(key);
     if (cached) {
       this.budget.touch(cached);
-      return cached.promise;
+      return cached;
     }
     const begin = c * this.chunkSize;
     const length = Math.min(this.chunkSize, pieceSize(this.meta, index) - begin);
-    const chunk: Chunk = { key, bytes: length, owner: this, promise: this.read(index, begin, length) };
-    chunk.promise.then(
+    const promise = this.read(index, begin, length);
+    const chunk: Chunk = { key, bytes: length, owner: this, promise };
+    promise.then(
       (buf) => this.chunks.get(key) === chunk && (chunk.buf = buf),
       () => this.chunks.get(key) === chunk && this.remove(chunk),
     );
     this.chunks.set(key, chunk);
     this.idleSweeps = 0;
     this.budget.add(chunk);
-    return chunk.promise;
+    return chunk;
   }
 
   /** The budget takes the chunk back (least recently used of all). */
   drop(chunk: CachedChunk): void {
-    if (this.chunks.get(chunk.key) === chunk) this.chunks.delete(chunk.key);
+    if (this.chunks.get(chunk.key) === chunk) {
+      this.chunks.delete(chunk.key);
+      (chunk as Chunk).lease?.drop();
+    }
     if (this.chunks.size === 0) this.budget.forget(this);
   }
 
@@ -80,7 +123,10 @@ export class PieceCache implements BudgetedCache {
   }
 
   clear(): void {
-    for (const chunk of this.chunks.values()) this.budget.remove(chunk);
+    for (const chunk of this.chunks.values()) {
+      this.budget.remove(chunk);
+      chunk.lease?.drop();
+    }
     this.chunks.clear();
     this.budget.forget(this);
   }

@@ -64,7 +64,11 @@ export class TorrentSession extends TypedEmitter<SessionEvents> {
     const { meta, store, opts } = this;
     const uploader = new Uploader(meta, store, opts.uploadThrottle, (m) => this.emit('warning', m), opts.pieceCacheBudget);
     const maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const downloader = new Downloader({ meta, store, maxBufferedBytes, state: () => this.state });
+    const downloader = new Downloader({
+      meta, store, maxBufferedBytes,
+      state: () => this.state,
+      lend: (index, lease) => uploader.lend(index, lease),
+    });
     const swarm = new Swarm({
       meta, store, downloader, uploader,
       peerId: opts.peerId,

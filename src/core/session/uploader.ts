@@ -4,6 +4,7 @@ import type { Bitfield } from '../bitfield';
 import { BlockRequest, PieceGeometry, pieceSize } from '../pieces';
 import type { PieceStore } from '../storage/pieceStore';
 import type { ReadyConnection } from '../wire/peerConnection';
+import type { Lease } from './pieceBuffers';
 import { PieceCache } from './pieceCache';
 import type { PieceCacheBudget } from './pieceCacheBudget';
 import { RateMeter } from './rate';
@@ -56,6 +57,11 @@ export class Uploader {
 
   remove(conn: UploadConnection): void {
     this.peers.delete(conn);
+  }
+
+  /** A piece we just verified: its blocks are served from its buffer while the cache keeps it. */
+  lend(index: number, lease: Lease): void {
+    this.cache.lend(index, lease);
   }
 
   /** The torrent stopped: cached chunks go. */
@@ -118,7 +124,10 @@ export class Uploader {
   }
 
   private send(p: UploadPeer, req: BlockRequest, block: Buffer): void {
-    if (p.conn.closed || p.conn.amChoking) return;
-    p.conn.sendBlock(req.index, req.begin, block, p.sent);
+    // a lent piece's block holds its buffer until the kernel took it (never, if the socket closes first)
+    const lease = this.cache.leaseOf(block);
+    if (p.conn.closed || p.conn.amChoking) return lease?.drop();
+    const sent = lease ? (n: number): void => (p.sent(n), lease.drop()) : p.sent;
+    p.conn.sendBlock(req.index, req.begin, block, sent);
   }
 }

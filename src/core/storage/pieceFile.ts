@@ -8,6 +8,9 @@ import type { Metainfo } from '../metainfo';
 import { pieceHash } from '../pieces';
 import type { Hasher } from './hasher';
 
+/** Gets a piece's memory back once the store is done with it; `verified`: it holds the piece's checked bytes. */
+export type Recycle = (buf: Buffer, verified: boolean) => void;
+
 export async function readFull(file: Pick<PositionalFile, 'read'>, buf: Buffer, position: number): Promise<void> {
   for (let off = 0; off < buf.length; ) {
     const { bytesRead } = await file.read(buf, off, buf.length - off, position + off);
@@ -47,16 +50,17 @@ export class PieceFile {
 
   /**
    * Verifies piece `index` (its size already checked) and, if its SHA-1 matches, writes it; false
-   * on a mismatch (nothing written). Takes ownership of `buf`; `recycle` gets the memory back.
+   * on a mismatch (nothing written). Takes ownership of `buf`; `recycle` gets the memory back, with
+   * `verified` true when it holds the piece's verified bytes (false for a mismatch or a duplicate).
    */
-  async write(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
+  async write(index: number, buf: Buffer, recycle?: Recycle): Promise<boolean> {
     this.assertWritable();
     // A duplicate arriving while the first copy is in flight waits for it; if that copy was bad, this one gets its turn.
     for (;;) {
-      if (this.have.has(index)) return recycle?.(buf), true;
+      if (this.have.has(index)) return recycle?.(buf, false), true;
       const earlier = this.inflight.get(index);
       if (!earlier) break;
-      if (await earlier) return recycle?.(buf), true;
+      if (await earlier) return recycle?.(buf, false), true;
     }
     this.assertWritable(); // closed while we waited
     const p = this.verifyAndWrite(index, buf, recycle);
@@ -95,10 +99,11 @@ export class PieceFile {
     if (this.stopped) throw new Error(`${this.meta.name}: store is closed`);
   }
 
-  private async verifyAndWrite(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
+  private async verifyAndWrite(index: number, buf: Buffer, recycle?: Recycle): Promise<boolean> {
     const size = buf.length; // buf is detached once the hasher takes it
     this.pending += size;
     let bytes: Buffer | undefined;
+    let verified = false;
     try {
       const expect = pieceHash(this.meta.pieceHashes, index);
       const position = index * this.meta.pieceLength;
@@ -111,12 +116,13 @@ export class PieceFile {
       }
       if (!result.written) await writeFull(this.handle, bytes, position);
       this.have.set(index);
+      verified = true;
       this.onWritten(index);
       return true;
     } finally {
       this.pending -= size;
       this.inflight.delete(index);
-      if (bytes && recycle) recycle(bytes);
+      if (bytes && recycle) recycle(bytes, verified);
     }
   }
 }

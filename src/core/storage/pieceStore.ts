@@ -11,7 +11,7 @@ import { FolderFile } from './folderFile';
 import { findFolderPlace, openFolder, placeFolder } from './folderPlacement';
 import { Hasher } from './hasher';
 import { PartialFile } from './partialFile';
-import { PieceFile } from './pieceFile';
+import { PieceFile, type Recycle } from './pieceFile';
 import { type FileIdentity, type LocalCopy, reuseInto } from './localCopy';
 import { findPlace, placeFinal, relPathOf, replaceFinal } from './placement';
 import type { PositionalFile } from './seedFile';
@@ -165,9 +165,10 @@ export class PieceStore {
    * Verifies piece `index` off the main thread and, if its SHA-1 matches, writes it. Resolves
    * false on a mismatch (nothing written). Takes ownership of `buf`: it may be detached afterwards.
    * `recycle`, if given, receives the piece's memory back once the store is done with it (a
-   * buffer pool avoids a fresh allocation and its page faults per piece).
+   * buffer pool avoids a fresh allocation and its page faults per piece), saying whether it holds
+   * the verified piece.
    */
-  async putPiece(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
+  async putPiece(index: number, buf: Buffer, recycle?: Recycle): Promise<boolean> {
     this.checkIndex(index);
     const size = pieceSize(this.meta, index);
     if (buf.length !== size) throw new RangeError(`piece ${index} of ${this.meta.name} is ${size} bytes, got ${buf.length}`);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Bitfield } from '../../../../src/core/bitfield';
 import { BLOCK_SIZE, PieceGeometry, pieceSize } from '../../../../src/core/pieces';
 import { Downloader } from '../../../../src/core/session/downloader';
+import type { Lease } from '../../../../src/core/session/pieceBuffers';
 import { FakeConnection } from './fakeConnection';
 
 const PL = 2 * BLOCK_SIZE;
@@ -22,11 +23,11 @@ function torrent(pieces: number, lastPiece = PL) {
     get complete() {
       return have.complete;
     },
-    async putPiece(index: number, buf: Buffer, recycle?: (buf: Buffer) => void): Promise<boolean> {
+    async putPiece(index: number, buf: Buffer, recycle?: (buf: Buffer, verified: boolean) => void): Promise<boolean> {
       const ok = buf.equals(content.subarray(index * PL, index * PL + pieceSize(meta, index)));
       puts.push({ index, buf, ok });
       if (ok) have.set(index);
-      recycle?.(buf);
+      recycle?.(buf, ok);
       return ok;
     },
   };
@@ -178,6 +179,38 @@ describe('Downloader', () => {
     }
     assert.equal(events.complete, 1);
     assert.equal(new Set(t.puts.map((p) => p.buf)).size, 1, 'the same buffer for every piece');
+  });
+
+  it('lends each verified piece in its own buffer for serving, pools it again once the lease lets go, and never lends a bad one', async () => {
+    const t = torrent(3);
+    const lent: { index: number; lease: Lease; bytesRight: boolean }[] = [];
+    const lend = (index: number, lease: Lease) => void lent.push({ index, lease, bytesRight: lease.buf.equals(t.content.subarray(index * PL, (index + 1) * PL)) });
+    const d = new Downloader({ meta: t.meta, store: t.store, maxBufferedBytes: PL, state: () => 'downloading', lend });
+    let complete = 0;
+    d.on('complete', () => complete++);
+    const a = seeder(d, t, 'aa');
+    a.unchokes();
+    let corruptOnce = true;
+    deliverAll(a, t, () => corruptOnce && !(corruptOnce = false));
+    await settle();
+    assert.deepEqual([t.puts.length, lent.length], [1, 0], 'the bad piece was not lent');
+    deliverAll(a, t);
+    await settle();
+    assert.equal(lent.length, 1);
+    const first = lent[0].lease;
+    assert.equal(first.buf, t.puts[0].buf, 'the bad piece\'s buffer was pooled, then lent with the next piece');
+    first.hold();
+    first.drop(); // the uploader is done with it: back to the pool
+    deliverAll(a, t); // (the piece now in flight was started with a new buffer while the first was on loan)
+    await settle();
+    assert.notEqual(lent[1].lease.buf, first.buf, 'a buffer on loan is not reused');
+    deliverAll(a, t);
+    await settle();
+    assert.equal(lent.length, 3);
+    assert.equal(lent[2].lease.buf, first.buf, 'back in the pool once let go');
+    for (const { index, bytesRight } of lent) assert.ok(bytesRight, `piece ${index} lent with its bytes`);
+    assert.deepEqual(lent.map((l) => l.index).sort(), [0, 1, 2]);
+    assert.equal(complete, 1);
   });
 
   it('a store that cannot write stops the download', async () => {

@@ -126,10 +126,23 @@ export class FakeConnection extends TypedEmitter<PeerEvents> {
     return this.queue.shift();
   }
 
+  /** false: blocks wait in the socket (their `sent` runs at kernelTakes()) */
+  kernelTakesAtOnce = true;
+  private readonly waiting: (() => void)[] = [];
+  /** the memory each block was sent from (the views themselves, not copies) */
+  readonly sentFrom: ArrayBufferLike[] = [];
+
   sendBlock(index: number, begin: number, data: Buffer, sent?: (bytes: number) => void): boolean {
     this.blocks.push({ index, begin, data: Buffer.from(data) });
-    sent?.(data.length);
+    this.sentFrom.push(data.buffer);
+    if (this.kernelTakesAtOnce) sent?.(data.length);
+    else this.waiting.push(() => sent?.(data.length));
     return true;
+  }
+
+  /** The kernel took every block sent so far. */
+  kernelTakes(): void {
+    for (const done of this.waiting.splice(0)) done();
   }
 
   close(reason: string): void {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { BLOCK_SIZE, PieceGeometry } from '../../../../src/core/pieces';
+import { Lease } from '../../../../src/core/session/pieceBuffers';
 import { PieceCache } from '../../../../src/core/session/pieceCache';
 import { PieceCacheBudget } from '../../../../src/core/session/pieceCacheBudget';
 import { sleep } from '../../../helpers/wait';
@@ -89,5 +90,65 @@ describe('PieceCache', () => {
     assert.equal(budget.bytes, CHUNK);
     await sleep(400);
     assert.equal(budget.bytes, 0, 'and the busy one once it fell idle too');
+  });
+
+  describe('a lent piece (just downloaded and verified, in its own buffer)', () => {
+    function lent(budget: PieceCacheBudget) {
+      const t = setup(budget);
+      const piece = Buffer.from(t.bytes(1, 0, meta.pieceLength));
+      const back: Buffer[] = [];
+      const lease = new Lease(piece, (b) => back.push(b));
+      t.cache.lend(1, lease);
+      return { ...t, piece, back, lease };
+    }
+
+    it('serves its blocks from that buffer without reading, each view holding the buffer until dropped', async () => {
+      const { cache, reads, bytes, piece, lease } = lent(new PieceCacheBudget(8 * CHUNK));
+      const a = cache.peek({ index: 1, begin: CHUNK + BLOCK_SIZE, length: BLOCK_SIZE });
+      const b = await cache.block({ index: 1, begin: 0, length: BLOCK_SIZE });
+      assert.ok(a?.equals(bytes(1, CHUNK + BLOCK_SIZE, BLOCK_SIZE)) && b.equals(bytes(1, 0, BLOCK_SIZE)));
+      assert.equal(a!.buffer, piece.buffer, 'a view of the lent buffer, not a copy');
+      assert.equal(cache.leaseOf(a!), lease);
+      assert.equal(cache.leaseOf(b), lease);
+      assert.deepEqual(reads, []);
+      const fromDisk = await cache.block({ index: 0, begin: 0, length: BLOCK_SIZE });
+      assert.equal(cache.leaseOf(fromDisk), undefined, 'a block read from disk holds nothing');
+    });
+
+    it('goes back to its pool once, when neither a cached chunk nor a block view holds it', async () => {
+      const { cache, back, piece } = lent(new PieceCacheBudget(2 * CHUNK));
+      const view = cache.peek({ index: 1, begin: 0, length: BLOCK_SIZE })!;
+      await cache.block({ index: 0, begin: 0, length: BLOCK_SIZE });
+      await cache.block({ index: 2, begin: 0, length: BLOCK_SIZE }); // both of piece 1's chunks are pushed out
+      assert.equal(cache.peek({ index: 1, begin: CHUNK, length: BLOCK_SIZE }), undefined);
+      assert.deepEqual(back, [], 'the view still holds it');
+      cache.leaseOf(view)!.drop();
+      assert.deepEqual(back, [piece]);
+      cache.clear();
+      assert.equal(back.length, 1);
+    });
+
+    it('keeps a stretch already read from disk, and clear() gives the buffer back', async () => {
+      const t = setup(new PieceCacheBudget(8 * CHUNK));
+      await t.cache.block({ index: 1, begin: CHUNK, length: BLOCK_SIZE });
+      const piece = Buffer.from(t.bytes(1, 0, meta.pieceLength));
+      const back: Buffer[] = [];
+      t.cache.lend(1, new Lease(piece, (b) => back.push(b)));
+      assert.notEqual(t.cache.peek({ index: 1, begin: CHUNK, length: BLOCK_SIZE })!.buffer, piece.buffer, 'the stretch read before stays');
+      const first = t.cache.peek({ index: 1, begin: 0, length: BLOCK_SIZE })!;
+      assert.equal(first.buffer, piece.buffer);
+      t.cache.clear();
+      assert.deepEqual(back, [], 'the view from peek() still holds it');
+      t.cache.leaseOf(first)!.drop();
+      assert.deepEqual(back, [piece]);
+      assert.equal(t.reads.length, 1);
+    });
+
+    it('a lease refuses to be held once it went back', () => {
+      const lease = new Lease(Buffer.alloc(4), () => undefined);
+      lease.hold();
+      lease.drop();
+      assert.throws(() => lease.hold(), /held after it went back/);
+    });
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Bitfield } from '../../../../src/core/bitfield';
 import { BLOCK_SIZE, PieceGeometry } from '../../../../src/core/pieces';
+import { Lease } from '../../../../src/core/session/pieceBuffers';
 import { Uploader } from '../../../../src/core/session/uploader';
 import { FakeConnection } from './fakeConnection';
 
@@ -84,5 +85,41 @@ describe('Uploader', () => {
     await settle();
     assert.equal(conn.closeReason, 'read error on our side');
     assert.deepEqual(warnings, ['could not read piece 0: EIO']);
+  });
+
+  it('serves a piece lent to it from that buffer, with no read, and gives the buffer back once the kernel took every block', async () => {
+    const { uploader, conn, reads, bytes, store } = setup();
+    const piece = Buffer.from(new SharedArrayBuffer(PL - 1000));
+    bytes(1, 0, PL - 1000).copy(piece);
+    const back: Buffer[] = [];
+    store.have.set(1);
+    uploader.lend(1, new Lease(piece, (b) => back.push(b)));
+    conn.kernelTakesAtOnce = false;
+    conn.asks({ index: 1, begin: 0, length: BLOCK_SIZE });
+    conn.asks({ index: 1, begin: 3 * BLOCK_SIZE, length: BLOCK_SIZE - 1000 });
+    await settle();
+    assert.deepEqual(reads, [], 'nothing read from disk');
+    assert.deepEqual(conn.sentFrom, [piece.buffer, piece.buffer], 'both blocks went out of the lent buffer itself');
+    for (const b of conn.blocks) assert.ok(b.data.equals(bytes(b.index, b.begin, b.data.length)));
+    uploader.clear(); // the cache lets go; the socket still holds both blocks
+    assert.deepEqual(back, []);
+    assert.equal(uploader.uploaded, 0, 'counted once the kernel has them');
+    conn.kernelTakes();
+    assert.equal(back.length, 1, 'back once, when nothing holds it');
+    assert.equal(back[0], piece);
+    assert.equal(uploader.uploaded, 2 * BLOCK_SIZE - 1000);
+  });
+
+  it('a block of a lent piece not sent (peer choked meanwhile) does not keep its buffer', async () => {
+    const { uploader, conn, bytes, store } = setup();
+    const piece = Buffer.from(bytes(1, 0, PL - 1000));
+    const back: Buffer[] = [];
+    store.have.set(1);
+    uploader.lend(1, new Lease(piece, (b) => back.push(b)));
+    conn.amChoking = true;
+    conn.asks({ index: 1, begin: 0, length: BLOCK_SIZE });
+    assert.deepEqual(conn.blocks, []);
+    uploader.clear();
+    assert.deepEqual(back, [piece]);
   });
 });
