@@ -4,32 +4,42 @@
 // Memory comes from the engine's one budget, shared by every torrent.
 // A piece we just downloaded and verified is lent to the cache in its own buffer: in a swarm the
 // pieces others ask for are mostly those we just announced, and these need no read at all.
+// Stretches read from disk go into buffers used again once nothing holds them (no allocation,
+// zeroed pages or GC per read). A block being sent holds its buffer until the kernel took it.
 import { BlockRequest, chunkKey, PieceGeometry, pieceSize } from '../pieces';
-import type { Lease } from './pieceBuffers';
+import { Lease } from './pieceBuffers';
 import { BudgetedCache, CachedChunk, PieceCacheBudget } from './pieceCacheBudget';
 
 const CHUNK = 256 * 1024;
+/** read buffers kept for the next reads once nothing holds them */
+const SPARE_BUFFERS = 16;
 
 interface Chunk extends CachedChunk {
   /** the read from disk (none for a lent piece) */
   readonly promise?: Promise<Buffer>;
   /** the bytes once read, for serving without a promise per block */
   buf?: Buffer;
-  /** a lent piece's buffer: held while the chunk is cached and while a block of it is being sent */
-  readonly lease?: Lease;
+  /** its buffer: held while the chunk is cached, while it is read into, and while a block of it is being sent */
+  readonly lease: Lease;
 }
 
 export class PieceCache implements BudgetedCache {
   private readonly chunks = new Map<number, Chunk>();
   private readonly chunkSize: number;
-  /** the lease of each lent piece buffer, by its memory: what a block view must hold until sent */
+  /** the lease of each buffer, by its memory: what a block view must hold until sent */
   private readonly leases = new WeakMap<ArrayBufferLike, Lease>();
+  /** read buffers nothing holds any more */
+  private readonly spare: Buffer[] = [];
+  private readonly reuse = (buf: Buffer): void => {
+    if (this.spare.length < SPARE_BUFFERS) this.spare.push(buf);
+  };
   used = false;
   idleSweeps = 0;
 
   constructor(
     private readonly meta: PieceGeometry,
-    private readonly read: (index: number, begin: number, length: number) => Promise<Buffer>,
+    /** reads into `into` (`length` bytes) when given */
+    private readonly read: (index: number, begin: number, length: number, into?: Buffer) => Promise<Buffer>,
     private readonly budget: PieceCacheBudget = new PieceCacheBudget(),
   ) {
     this.chunkSize = Math.min(CHUNK, meta.pieceLength);
@@ -70,7 +80,7 @@ export class PieceCache implements BudgetedCache {
     this.used = true;
     const at = req.begin - c * this.chunkSize;
     if (at + req.length > buf.length) return undefined;
-    chunk.lease?.hold();
+    chunk.lease.hold();
     return buf.subarray(at, at + req.length);
   }
 
@@ -81,8 +91,16 @@ export class PieceCache implements BudgetedCache {
     const last = Math.floor((req.begin + req.length - 1) / this.chunkSize);
     if (first !== last) return this.read(req.index, req.begin, req.length); // unaligned request: read it as asked
     const chunk = this.chunk(req.index, first);
-    chunk.lease?.hold(); // now, before the budget can drop it
-    const buf = chunk.buf ?? (await chunk.promise!);
+    chunk.lease.hold(); // now, before the budget can drop it
+    let buf = chunk.buf;
+    if (!buf) {
+      try {
+        buf = await chunk.promise!;
+      } catch (e) {
+        chunk.lease.drop();
+        throw e;
+      }
+    }
     const at = req.begin - first * this.chunkSize;
     return buf.subarray(at, at + req.length);
   }
@@ -96,12 +114,17 @@ export class PieceCache implements BudgetedCache {
     }
     const begin = c * this.chunkSize;
     const length = Math.min(this.chunkSize, pieceSize(this.meta, index) - begin);
-    const promise = this.read(index, begin, length);
-    const chunk: Chunk = { key, bytes: length, owner: this, promise };
+    const into = (length === this.chunkSize && this.spare.pop()) || Buffer.allocUnsafeSlow(length);
+    const lease = new Lease(into, this.reuse);
+    this.leases.set(into.buffer, lease);
+    lease.hold(); // by the chunk
+    lease.hold(); // by the read: never read into twice at once
+    const promise = this.read(index, begin, length, into);
+    const chunk: Chunk = { key, bytes: length, owner: this, promise, lease };
     promise.then(
       (buf) => this.chunks.get(key) === chunk && (chunk.buf = buf),
       () => this.chunks.get(key) === chunk && this.remove(chunk),
-    );
+    ).finally(() => lease.drop());
     this.chunks.set(key, chunk);
     this.idleSweeps = 0;
     this.budget.add(chunk);
@@ -112,7 +135,7 @@ export class PieceCache implements BudgetedCache {
   drop(chunk: CachedChunk): void {
     if (this.chunks.get(chunk.key) === chunk) {
       this.chunks.delete(chunk.key);
-      (chunk as Chunk).lease?.drop();
+      (chunk as Chunk).lease.drop();
     }
     if (this.chunks.size === 0) this.budget.forget(this);
   }
@@ -125,9 +148,10 @@ export class PieceCache implements BudgetedCache {
   clear(): void {
     for (const chunk of this.chunks.values()) {
       this.budget.remove(chunk);
-      chunk.lease?.drop();
+      chunk.lease.drop();
     }
     this.chunks.clear();
+    this.spare.length = 0;
     this.budget.forget(this);
   }
 }

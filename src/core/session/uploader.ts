@@ -40,7 +40,7 @@ export class Uploader {
     cacheBudget?: PieceCacheBudget,
   ) {
     this.have = store.have;
-    this.cache = new PieceCache(meta, (i, begin, length) => store.readBlock(i, begin, length), cacheBudget);
+    this.cache = new PieceCache(meta, (i, begin, length, into) => store.readBlock(i, begin, length, into), cacheBudget);
   }
 
   /** Serves this peer's requests from now on. */

@@ -68,10 +68,10 @@ export class PieceFile {
     return p;
   }
 
-  /** `length` bytes at `begin` in piece `index` (range already checked). */
-  async read(index: number, begin: number, length: number): Promise<Buffer> {
+  /** `length` bytes at `begin` in piece `index` (range already checked), into `into` if given (that long). */
+  async read(index: number, begin: number, length: number, into?: Buffer): Promise<Buffer> {
     if (this.closed) throw new Error(`${this.meta.name}: store is closed`);
-    const buf = Buffer.allocUnsafe(length);
+    const buf = into ?? Buffer.allocUnsafe(length);
     await readFull(this.handle, buf, index * this.meta.pieceLength + begin);
     return buf;
   }

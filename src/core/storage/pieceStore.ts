@@ -175,8 +175,8 @@ export class PieceStore {
     return this.file.write(index, buf, recycle);
   }
 
-  /** Bytes of a piece we have, for uploading. */
-  async readBlock(index: number, begin: number, length: number): Promise<Buffer> {
+  /** Bytes of a piece we have, for uploading; read into `into` (`length` bytes) when given. */
+  async readBlock(index: number, begin: number, length: number, into?: Buffer): Promise<Buffer> {
     this.checkIndex(index);
     const size = pieceSize(this.meta, index);
     if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(length) || begin < 0 || length <= 0 || begin + length > size) {
@@ -184,7 +184,8 @@ export class PieceStore {
     }
     if (!this.have.has(index)) throw new Error(`piece ${index} of ${this.meta.name} is not available`);
     const guard = this.guard;
-    return guard ? guard.read(() => this.file.read(index, begin, length)) : this.file.read(index, begin, length);
+    if (into && into.length !== length) throw new RangeError(`a ${into.length}-byte buffer for a ${length}-byte read`);
+    return guard ? guard.read(() => this.file.read(index, begin, length, into)) : this.file.read(index, begin, length, into);
   }
 
   /** The complete file changed on disk since it was hashed: no block of it is read for peers any more. */

@@ -14,14 +14,19 @@ const meta: PieceGeometry = { length: 3 * 2 * CHUNK - 5000, pieceLength: 2 * CHU
 function setup(budget = new PieceCacheBudget()) {
   const content = randomBytes(meta.length);
   const reads: string[] = [];
-  const read = async (index: number, begin: number, length: number) => {
+  /** the buffer each read went into */
+  const intos: (Buffer | undefined)[] = [];
+  const read = async (index: number, begin: number, length: number, into?: Buffer) => {
     reads.push(`${index}:${begin}+${length}`);
+    intos.push(into);
+    await new Promise((resolve) => setImmediate(resolve)); // in flight for a moment, as a disk read is
     const at = index * meta.pieceLength + begin;
-    return content.subarray(at, at + length);
+    const bytes = content.subarray(at, at + length);
+    return into ? into.fill(0).fill(bytes) : bytes;
   };
   const cache = new PieceCache(meta, read, budget);
   const bytes = (index: number, begin: number, length: number) => content.subarray(index * meta.pieceLength + begin, index * meta.pieceLength + begin + length);
-  return { cache, reads, bytes };
+  return { cache, reads, intos, bytes };
 }
 
 describe('PieceCache', () => {
@@ -92,6 +97,24 @@ describe('PieceCache', () => {
     assert.equal(budget.bytes, 0, 'and the busy one once it fell idle too');
   });
 
+  it('reads into a buffer again once no cached chunk and no block view holds it, and never into one still read or held', async () => {
+    const { cache, intos, bytes } = setup(new PieceCacheBudget(CHUNK));
+    const at = (index: number) => ({ index, begin: 0, length: BLOCK_SIZE });
+    const v0 = await cache.block(at(0));
+    const reading1 = cache.block(at(1)); // chunk 0 is pushed out; v0 still holds its buffer
+    const v2 = cache.block(at(2)); // chunk 1 is pushed out while being read
+    const [v1] = await Promise.all([reading1, v2]);
+    assert.equal(new Set(intos).size, 3, 'three reads, three buffers');
+    assert.ok(v0.equals(bytes(0, 0, BLOCK_SIZE)) && v1.equals(bytes(1, 0, BLOCK_SIZE)));
+    for (const v of [v0, v1, await v2]) cache.leaseOf(v)!.drop(); // sent
+    await cache.block(at(0)); // pushes chunk 2 out: no holder is left on any of the three
+    assert.ok(intos.slice(0, 3).includes(intos[3]), 'the fourth read reused a buffer');
+    const again = await cache.block(at(1));
+    assert.ok(again.equals(bytes(1, 0, BLOCK_SIZE)), 'and the bytes are the new read\'s');
+    assert.ok(intos.slice(0, 3).includes(intos[4]));
+    assert.notEqual(intos[4], intos[3], 'not the buffer the cached chunk 0 still holds');
+  });
+
   describe('a lent piece (just downloaded and verified, in its own buffer)', () => {
     function lent(budget: PieceCacheBudget) {
       const t = setup(budget);
@@ -112,7 +135,7 @@ describe('PieceCache', () => {
       assert.equal(cache.leaseOf(b), lease);
       assert.deepEqual(reads, []);
       const fromDisk = await cache.block({ index: 0, begin: 0, length: BLOCK_SIZE });
-      assert.equal(cache.leaseOf(fromDisk), undefined, 'a block read from disk holds nothing');
+      assert.notEqual(cache.leaseOf(fromDisk), lease, 'a block read from disk holds its read buffer');
     });
 
     it('goes back to its pool once, when neither a cached chunk nor a block view holds it', async () => {
