@@ -212,10 +212,19 @@ export class Downloader extends TypedEmitter<DownloaderEvents> {
     this.fillAll();
   }
 
-  /** a piece's buffer back from the store: lent to the uploader when it holds the verified piece, else pooled */
+  /**
+   * A piece's buffer back from the store: lent to the uploader when it holds the verified piece and
+   * a peer lacks it (who may ask for it next), else pooled at once.
+   */
   private returned(index: number, buf: Buffer, verified: boolean): void {
-    if (verified && this.opts.lend && this.opts.state() === 'downloading') this.opts.lend(index, new Lease(buf, this.recycle));
-    else this.recycle(buf);
+    if (verified && this.opts.lend && this.opts.state() === 'downloading' && this.someoneLacks(index)) {
+      this.opts.lend(index, new Lease(buf, this.recycle));
+    } else this.recycle(buf);
+  }
+
+  private someoneLacks(index: number): boolean {
+    for (const p of this.peers.values()) if (p.conn.ready && !p.conn.have.has(index)) return true;
+    return false;
   }
 
   private complete(): void {

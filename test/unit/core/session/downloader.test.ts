@@ -189,6 +189,7 @@ describe('Downloader', () => {
     let complete = 0;
     d.on('complete', () => complete++);
     const a = seeder(d, t, 'aa');
+    seeder(d, t, 'bbb', []); // a peer that lacks every piece: someone may ask for them
     a.unchokes();
     let corruptOnce = true;
     deliverAll(a, t, () => corruptOnce && !(corruptOnce = false));
@@ -211,6 +212,20 @@ describe('Downloader', () => {
     for (const { index, bytesRight } of lent) assert.ok(bytesRight, `piece ${index} lent with its bytes`);
     assert.deepEqual(lent.map((l) => l.index).sort(), [0, 1, 2]);
     assert.equal(complete, 1);
+  });
+
+  it('lends nothing while every peer has the piece already: the buffer is reused at once', async () => {
+    const t = torrent(3);
+    let lent = 0;
+    const d = new Downloader({ meta: t.meta, store: t.store, maxBufferedBytes: PL, state: () => 'downloading', lend: () => void lent++ });
+    const a = seeder(d, t, 'aa');
+    a.unchokes();
+    for (let k = 0; k < 3; k++) {
+      deliverAll(a, t);
+      await settle();
+    }
+    assert.equal(lent, 0);
+    assert.equal(new Set(t.puts.map((p) => p.buf)).size, 1);
   });
 
   it('a store that cannot write stops the download', async () => {
