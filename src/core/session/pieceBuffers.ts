@@ -22,10 +22,11 @@ export class PieceBuffers {
 }
 
 /**
- * A verified piece's buffer lent to the upload cache, which serves its blocks from it instead of
- * reading them back from disk. It goes back to the pool once nothing holds it: neither a cached
- * chunk nor a block the kernel has not taken yet. A holder that never lets go (a socket closed
- * with the block unsent) only keeps it out of the pool; it is never handed out twice.
+ * A buffer the upload cache serves blocks from: a verified piece lent by the downloader (no read
+ * back from disk), or one a stretch was read into. It goes back to its pool once nothing holds it:
+ * neither a cached chunk, nor a read into it, nor a block the kernel has not taken yet. A holder
+ * that never lets go (a socket closed with the block unsent) only keeps it out of the pool; it is
+ * never handed out twice.
  */
 export class Lease {
   private refs = 0;
@@ -34,7 +35,7 @@ export class Lease {
   constructor(readonly buf: Buffer, private readonly release: (buf: Buffer) => void) {}
 
   hold(): void {
-    if (this.released) throw new Error('a piece buffer was held after it went back to its pool');
+    if (this.released) throw new Error('a buffer was held after it went back to its pool');
     this.refs++;
   }
 

@@ -66,7 +66,7 @@ export class PieceCache implements BudgetedCache {
     lease.drop();
   }
 
-  /** The lease a block view from peek() or block() holds, if it is a lent piece's: drop it once the block is sent. */
+  /** The lease a block view from peek() or block() holds (none for an unaligned read): drop it once the block is sent. */
   leaseOf(block: Buffer): Lease | undefined {
     return this.leases.get(block.buffer);
   }

@@ -124,7 +124,7 @@ export class Uploader {
   }
 
   private send(p: UploadPeer, req: BlockRequest, block: Buffer): void {
-    // a lent piece's block holds its buffer until the kernel took it (never, if the socket closes first)
+    // a block holds its buffer until the kernel took it (never, if the socket closes first)
     const lease = this.cache.leaseOf(block);
     if (p.conn.closed || p.conn.amChoking) return lease?.drop();
     const sent = lease ? (n: number): void => (p.sent(n), lease.drop()) : p.sent;
