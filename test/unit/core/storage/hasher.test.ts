@@ -8,6 +8,19 @@ import { makeTempDir } from '../../../helpers/files';
 
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest();
 
+/** Runs `fn` with a fresh, empty file open for reading and writing; the file goes afterwards. */
+async function withPartFile(fn: (fh: fsp.FileHandle, path: string) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = await makeTempDir();
+  const path = join(dir, 'part');
+  const fh = await fsp.open(path, 'w+');
+  try {
+    await fn(fh, path);
+  } finally {
+    await fh.close();
+    await cleanup();
+  }
+}
+
 describe('Hasher', () => {
   let hasher: Hasher;
   afterEach(() => hasher?.close());
@@ -39,9 +52,7 @@ describe('Hasher', () => {
 
   it('writes a piece through the descriptor only when its SHA-1 matches, and reports a failed write', async () => {
     hasher = new Hasher();
-    const { dir, cleanup } = await makeTempDir();
-    const fh = await fsp.open(join(dir, 'part'), 'w+');
-    try {
+    await withPartFile(async (fh, part) => {
       const good = randomBytes(64 * 1024);
       const bad = Buffer.alloc(64 * 1024, 1);
       const buf = Buffer.allocUnsafeSlow(good.length);
@@ -51,24 +62,19 @@ describe('Hasher', () => {
       assert.deepEqual(ok.buf, good, 'the bytes come back for reuse');
       const no = await hasher.sha1(Buffer.from(bad), { expect: sha1(good), fd: fh.fd, position: 0 });
       assert.equal(no.written, false);
-      const onDisk = await fsp.readFile(join(dir, 'part'));
+      const onDisk = await fsp.readFile(part);
       assert.equal(onDisk.length, 128 * 1024, 'nothing was written at 0: the file is as the good piece left it');
       assert.deepEqual(onDisk.subarray(64 * 1024), good);
       assert.ok(onDisk.subarray(0, 64 * 1024).equals(Buffer.alloc(64 * 1024)), 'a hole, not the bad bytes');
-      const ro = await fsp.open(join(dir, 'part'), 'r');
+      const ro = await fsp.open(part, 'r');
       await assert.rejects(hasher.sha1(Buffer.from(good), { expect: sha1(good), fd: ro.fd, position: 0 }), { code: 'EBADF' });
       await ro.close();
-    } finally {
-      await fh.close();
-      await cleanup();
-    }
+    });
   });
 
   it('reads a piece in shared memory in place: nothing is detached, and a matching piece is written at its offset', async () => {
     hasher = new Hasher();
-    const { dir, cleanup } = await makeTempDir();
-    const fh = await fsp.open(join(dir, 'part'), 'w+');
-    try {
+    await withPartFile(async (fh, part) => {
       const data = randomBytes(96 * 1024);
       const shared = Buffer.from(new SharedArrayBuffer(128 * 1024), 32 * 1024, data.length);
       data.copy(shared);
@@ -77,12 +83,9 @@ describe('Hasher', () => {
       assert.equal(r.buf, shared, 'the same Buffer comes back');
       assert.equal(shared.length, data.length, 'not detached');
       assert.deepEqual(r.digest, sha1(data));
-      const onDisk = await fsp.readFile(join(dir, 'part'));
+      const onDisk = await fsp.readFile(part);
       assert.deepEqual(onDisk.subarray(4096), data, 'the bytes at the view’s offset in the shared memory, not its start');
-    } finally {
-      await fh.close();
-      await cleanup();
-    }
+    });
   });
 
   it('copies a pooled or sliced buffer and leaves it untouched', async () => {
