@@ -1,8 +1,10 @@
 // The piece cache of every seeded file together stays within one engine-wide budget, and a file
-// nobody reads any more holds none of it.
+// nobody reads any more holds none of it. Its buffers are used again, but never under a block still
+// waiting to be sent, even to a peer that stops reading.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine';
 import { createTorrent, Metainfo } from '../../src/core/metainfo';
@@ -14,35 +16,81 @@ const MiB = 1024 * 1024;
 
 /** A leecher that asks `meta`'s seeder for the first block of each of the first `pieces` pieces; resolves once all arrived. */
 async function readBlocks(port: number, meta: Metainfo, pieces: number): Promise<void> {
-  const sock: Socket = connect({ host: '127.0.0.1', port });
-  sock.on('error', () => undefined);
-  let buf = Buffer.alloc(0);
-  let handshake = false;
-  let blocks = 0;
+  const peer = new RawPeer(port, meta);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${blocks} of ${pieces} blocks of ${meta.name} arrived`)), 5000);
-      sock.on('data', (c: Buffer) => {
-        buf = Buffer.concat([buf, c]);
-        if (!handshake && buf.length >= M.HANDSHAKE_LENGTH) {
-          handshake = true;
-          buf = buf.subarray(M.HANDSHAKE_LENGTH);
-        }
-        while (handshake && buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-          const len = buf.readUInt32BE(0);
-          const id = len > 0 ? buf[4] : -1;
-          buf = buf.subarray(4 + len);
-          if (id === M.Msg.Unchoke) sock.write(Buffer.concat(Array.from({ length: pieces }, (_, i) => M.request(i, 0, M.BLOCK_SIZE))));
-          if (id === M.Msg.Piece && ++blocks === pieces) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      });
-      sock.write(Buffer.concat([M.handshake(meta.infoHash, Buffer.concat([Buffer.from('-XX0001-'), randomBytes(12)])), M.INTERESTED]));
-    });
+    await peer.unchoked;
+    peer.ask(Array.from({ length: pieces }, (_, i) => ({ index: i, begin: 0, length: M.BLOCK_SIZE })));
+    await waitFor(`${pieces} blocks of ${meta.name}`, () => peer.blocks.size === pieces, 5000, 10);
   } finally {
-    sock.destroy();
+    peer.close();
+  }
+}
+
+/** A raw peer: asks for blocks, keeps a copy of each that arrives, and can stop reading its socket. */
+class RawPeer {
+  /** block bytes by "index:begin" */
+  readonly blocks = new Map<string, Buffer>();
+  readonly unchoked: Promise<void>;
+  private readonly sock: Socket;
+  private buf = Buffer.alloc(0);
+  private handshaken = false;
+
+  constructor(port: number, meta: Metainfo) {
+    this.sock = connect({ host: '127.0.0.1', port });
+    this.sock.on('error', () => undefined);
+    this.unchoked = new Promise((resolve) => this.sock.on('data', (c: Buffer) => this.onData(c, resolve)));
+    this.sock.write(Buffer.concat([M.handshake(meta.infoHash, Buffer.concat([Buffer.from('-XX0001-'), randomBytes(12)])), M.INTERESTED]));
+  }
+
+  private onData(c: Buffer, unchoked: () => void): void {
+    this.buf = Buffer.concat([this.buf, c]);
+    if (!this.handshaken && this.buf.length >= M.HANDSHAKE_LENGTH) {
+      this.handshaken = true;
+      this.buf = this.buf.subarray(M.HANDSHAKE_LENGTH);
+    }
+    while (this.handshaken && this.buf.length >= 4 && this.buf.length >= 4 + this.buf.readUInt32BE(0)) {
+      const len = this.buf.readUInt32BE(0);
+      const id = len > 0 ? this.buf[4] : -1;
+      if (id === M.Msg.Unchoke) unchoked();
+      if (id === M.Msg.Piece) this.blocks.set(`${this.buf.readUInt32BE(5)}:${this.buf.readUInt32BE(9)}`, Buffer.from(this.buf.subarray(13, 4 + len)));
+      this.buf = this.buf.subarray(4 + len);
+    }
+  }
+
+  ask(reqs: { index: number; begin: number; length: number }[]): void {
+    this.sock.write(Buffer.concat(reqs.map((r) => M.request(r.index, r.begin, r.length))));
+  }
+
+  /** Asks for every block of the file; how many. */
+  askAll(meta: Metainfo): number {
+    const reqs = [];
+    for (let at = 0; at < meta.length; at += M.BLOCK_SIZE) {
+      const index = Math.floor(at / meta.pieceLength);
+      reqs.push({ index, begin: at - index * meta.pieceLength, length: Math.min(M.BLOCK_SIZE, meta.length - at) });
+    }
+    this.ask(reqs);
+    return reqs.length;
+  }
+
+  /** Blocks that differ from the file's bytes (all of them checked). */
+  wrongBlocks(meta: Metainfo, file: Buffer): string[] {
+    return [...this.blocks].filter(([key, data]) => {
+      const [index, begin] = key.split(':').map(Number);
+      const at = index * meta.pieceLength + begin;
+      return !data.equals(file.subarray(at, at + data.length));
+    }).map(([key]) => key);
+  }
+
+  pause(): void {
+    this.sock.pause();
+  }
+
+  resume(): void {
+    this.sock.resume();
+  }
+
+  close(): void {
+    this.sock.destroy();
   }
 }
 
@@ -82,5 +130,35 @@ describe('one piece-cache budget for the whole engine', function () {
     const idleMs = Date.now() - idleFrom;
     await sleep(50);
     console.log(`      peak ${peak} bytes cached of a ${budget}-byte budget; empty ${idleMs} ms after the last read`);
+  });
+
+  it('a peer that stops reading keeps the buffers of its unsent blocks: others are served meanwhile, and it gets the right bytes later', async () => {
+    await engine?.close();
+    engine = new Engine({ host: '127.0.0.1', port: 0, trackers: [], pieceCacheBudget: 512 * 1024 });
+    const port = await engine.listen();
+    const file = join(tmp.dir, 'stall.bin');
+    await writeRandomFile(file, 24 * MiB); // more than loopback's socket buffers hold: blocks wait in ours
+    const meta = await createTorrent(file, { pieceLength: 256 * 1024 });
+    await engine.seed(file, { meta });
+    const bytes = await readFile(file);
+    const stalled = new RawPeer(port, meta);
+    const honest = new RawPeer(port, meta);
+    try {
+      await stalled.unchoked;
+      stalled.pause();
+      const count = stalled.askAll(meta);
+      await sleep(500); // its blocks fill the socket and queue behind it, in cache buffers
+      await honest.unchoked;
+      honest.askAll(meta);
+      await waitFor('every block for the reading peer', () => honest.blocks.size === count, 20_000, 20);
+      assert.deepEqual(honest.wrongBlocks(meta, bytes), []);
+      assert.equal(stalled.blocks.size, 0, 'the stalled peer read nothing meanwhile');
+      stalled.resume();
+      await waitFor('every block for the peer that stalled', () => stalled.blocks.size === count, 20_000, 20);
+      assert.deepEqual(stalled.wrongBlocks(meta, bytes), [], 'no buffer was read into again under a block waiting to be sent');
+    } finally {
+      stalled.close();
+      honest.close();
+    }
   });
 });
