@@ -22,6 +22,18 @@ export class PieceBuffers {
 }
 
 /**
+ * Copies `src` into `target` at `at`; returns the bytes copied. Into shared memory Buffer#copy is
+ * V8's relaxed atomic copy, which goes byte by byte unless both ends are 8-aligned, and a block in
+ * a read buffer rarely is (13-byte header): 11x slower than memcpy, ~5 % of a flash crowd's CPU.
+ * fill() with a value exactly as long as the range is one memcpy in Node's C++.
+ */
+export function copyBytes(src: Buffer, target: Buffer, at: number): number {
+  if (src.length === 0 || at + src.length > target.length) return src.copy(target, at);
+  target.fill(src, at, at + src.length);
+  return src.length;
+}
+
+/**
  * A buffer the upload cache serves blocks from: a verified piece lent by the downloader (no read
  * back from disk), or one a stretch was read into. It goes back to its pool once nothing holds it:
  * neither a cached chunk, nor a read into it, nor a block the kernel has not taken yet. A holder

@@ -4,6 +4,7 @@
 // fetched only alone, so the next failure names one peer.
 import type { Bitfield } from '../bitfield';
 import { BLOCK_SIZE, blockCount, blockIndex, blockLength, BlockRequest, PieceGeometry, pieceSize } from '../pieces';
+import { copyBytes } from './pieceBuffers';
 
 /** libtorrent picks its first 4 pieces at random so new peers soon have something to trade */
 const RANDOM_FIRST = 4;
@@ -204,10 +205,10 @@ export class PiecePicker {
     const b = blockIndex(begin);
     if (p.received[b]) return 'dup';
     if (length !== blockLength(p.size, b)) return 'dup';
-    if (Buffer.isBuffer(data)) data.copy(p.buf, begin);
+    if (Buffer.isBuffer(data)) copyBytes(data, p.buf, begin);
     else {
       let at = begin;
-      for (const part of data) at += part.copy(p.buf, at);
+      for (const part of data) at += copyBytes(part, p.buf, at);
     }
     p.received[b] = 1;
     if (p.pending[b] === 0) p.free--; // arrived without being asked of anyone still waiting
