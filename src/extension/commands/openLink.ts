@@ -66,7 +66,7 @@ export class LinkOpener {
   async handleUri(uri: vscode.Uri): Promise<LinkOutcome> {
     let magnet: string;
     try {
-      magnet = magnetOfUri(uri.path, uri.query);
+      magnet = magnetOfUri(uri.path, uri.query, vscode.l10n);
     } catch (e) {
       return this.fail(vscode.l10n.t('STA: {0}', (e as Error).message));
     }
@@ -75,7 +75,7 @@ export class LinkOpener {
 
   private async open(link: Link, fromOutside: boolean): Promise<LinkOutcome> {
     if ('magnet' in link) {
-      const problem = magnetProblem(link.magnet);
+      const problem = magnetProblem(link.magnet, vscode.l10n);
       if (problem) return this.fail(vscode.l10n.t('STA: this is not a magnet link STA can open: {0}.', problem));
     }
     if (!(await this.ensureRunning())) return CANCELLED;
@@ -101,7 +101,7 @@ export class LinkOpener {
       if (!picked || picked.length === 0) return CANCELLED;
       if (picked.length < meta.files.length) select = picked;
     }
-    const { message, detail } = confirmationOf(meta, shownAs, fromOutside, select);
+    const { message, detail } = confirmationOf(meta, shownAs, fromOutside, select, vscode.l10n);
     if (!(await this.confirm(message, detail))) return CANCELLED;
     return this.download(meta, at, shownAs, 'refuse', select);
   }
@@ -117,7 +117,7 @@ export class LinkOpener {
 
   /** The magnet's torrent: an STA catalog's, else the peers' (BEP 9), under a cancellable notification. */
   private async fromMagnet(text: string): Promise<{ meta: Metainfo; catalogPath?: string } | undefined> {
-    const magnet = magnetOf(text);
+    const magnet = magnetOf(text, vscode.l10n);
     const settings = readSettings();
     const configured = await this.keys.keyedAnnounce(this.service.trackerUrl ?? settings.trackerUrl);
     const title = vscode.l10n.t("STA: Fetching the torrent's details from peers…");
@@ -184,11 +184,11 @@ async function askForLink(): Promise<Link | undefined> {
   box.buttons = [chooseButton];
   box.ignoreFocusOut = true;
   const picked = await new Promise<Link | 'choose' | undefined>((resolve) => {
-    box.onDidChangeValue((v) => (box.validationMessage = v.trim() ? magnetProblem(v) : undefined));
+    box.onDidChangeValue((v) => (box.validationMessage = v.trim() ? magnetProblem(v, vscode.l10n) : undefined));
     box.onDidTriggerButton(() => resolve('choose'));
     box.onDidAccept(() => {
       if (!box.value.trim()) return resolve('choose');
-      const problem = magnetProblem(box.value);
+      const problem = magnetProblem(box.value, vscode.l10n);
       if (problem) box.validationMessage = problem;
       else resolve({ magnet: box.value.trim() });
     });

@@ -2,6 +2,7 @@
 // first), that folder's `sta.downloadFolder`, and the catalog path under it. Nothing lands outside a folder.
 import * as path from 'node:path';
 import { catalogPathOf, placementOf, refusedLanding } from './catalogPaths';
+import { englishL10n, type L10n } from '../plainL10n';
 import { pathParts } from './pathTree';
 
 /** A workspace folder downloads may go to. */
@@ -34,9 +35,9 @@ export interface Landing {
 }
 
 /** The `sta.downloadFolder` setting resolved against `root`; it may not point outside it. */
-export function downloadDirIn(root: string, downloadFolder: string): string {
+export function downloadDirIn(root: string, downloadFolder: string, l10n: L10n = englishL10n): string {
   const dir = path.resolve(root, downloadFolder);
-  if (dir !== root && !dir.startsWith(root + path.sep)) throw new Error(`sta.downloadFolder must be inside the workspace (${dir} is not)`);
+  if (dir !== root && !dir.startsWith(root + path.sep)) throw new Error(l10n.t('sta.downloadFolder must be inside the workspace ({0} is not)', dir));
   return dir;
 }
 
@@ -47,21 +48,21 @@ export function relativePathIn(root: string, file: string): string | undefined {
   return rel.split(path.sep).join('/');
 }
 
-/** Where `catalogPath` lands in `where`; throws, saying why, when it cannot land anywhere. */
-export function landingOf(catalogPath: string, where: DownloadFolders): Landing {
+/** Where `catalogPath` lands in `where`; throws, saying why (worded by `l10n`), when it cannot land anywhere. */
+export function landingOf(catalogPath: string, where: DownloadFolders, l10n: L10n = englishL10n): Landing {
   const { folders, multiRoot } = where;
-  if (folders.length === 0) throw new Error('this window has no folder on disk to download into');
+  if (folders.length === 0) throw new Error(l10n.t('this window has no folder on disk to download into'));
   const placement = placementOf(catalogPath, folders, multiRoot);
   if (!placement) {
     const parts = pathParts(catalogPath);
-    const why = parts.length === 0 || parts.includes('..') ? 'it is not a path inside a folder' : refusedLanding(catalogPath);
-    throw new Error(`${catalogPath} cannot be saved in this workspace: ${why ?? 'its path is refused'}`);
+    const why = parts.length === 0 || parts.includes('..') ? l10n.t('it is not a path inside a folder') : refusedLanding(catalogPath);
+    throw new Error(l10n.t('{0} cannot be saved in this workspace: {1}', catalogPath, why ?? l10n.t('its path is refused')));
   }
   const f = folders[placement.folder];
-  const dir = downloadDirIn(f.root, f.downloadFolder);
+  const dir = downloadDirIn(f.root, f.downloadFolder, l10n);
   const file = path.join(dir, ...placement.relPath.split('/'));
   const rel = relativePathIn(f.root, file);
-  if (rel === undefined) throw new Error(`${catalogPath} would land outside ${f.root}`);
+  if (rel === undefined) throw new Error(l10n.t('{0} would land outside {1}', catalogPath, f.root));
   const folder = relativePathIn(f.root, dir) ?? '';
   return { root: f.root, folder, relPath: placement.relPath, shownAs: catalogPathOf(rel, f, multiRoot), file };
 }

@@ -96,7 +96,7 @@ export class Transfers extends Disposable {
     const at = file.path || file.name;
     // the tracker checks this on publish; a catalog that lies about a file's name gets nothing saved
     if (pathParts(at).pop() !== file.name) throw new Error(`${at} does not end in the file's name ${file.name}: not saved`);
-    return landingOf(at, this.where());
+    return landingOf(at, this.where(), vscode.l10n);
   }
 
   /** Downloads a catalog file to its catalog path; `update` replaces an older version there, reusing what matches. */
@@ -110,7 +110,7 @@ export class Transfers extends Disposable {
 
   /** Where a link's torrent (a magnet, a .torrent) lands: `at`, a catalog path of this workspace; throws, saying why, when nowhere. */
   landingAt(at: string): Landing {
-    return landingOf(at, this.where());
+    return landingOf(at, this.where(), vscode.l10n);
   }
 
   /** Downloads a link's torrent to `at` (see `landingAt`): a magnet's or a .torrent's, with no catalog entry needed. */
@@ -128,7 +128,7 @@ export class Transfers extends Disposable {
     // journaled before multi-root: the first folder; a folder that left the window is not written to
     const root = target.root ?? folders[0]?.root;
     if (!root || !folders.some((f) => f.root === root)) throw new Error(`${root ?? 'its folder'} is no longer a folder of this workspace`);
-    const dir = downloadDirIn(root, target.folder);
+    const dir = downloadDirIn(root, target.folder, vscode.l10n);
     await fsp.mkdir(dir, { recursive: true });
     const { onExisting, relPath, catalogPath } = target;
     const trackers = target.ownTrackers ? meta.announceList.flat().filter((u) => /^https?:\/\//i.test(u)) : undefined;

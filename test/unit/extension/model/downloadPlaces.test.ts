@@ -38,4 +38,12 @@ describe('where a download lands', () => {
     assert.throws(() => landingOf('a.bin', outside), /must be inside the workspace/);
     assert.throws(() => landingOf('a.bin', { folders: [], multiRoot: false }), /no folder on disk/);
   });
+
+  it('words its refusals through the l10n it is given (vscode.l10n in the extension)', () => {
+    const l10n = { t: (m: string, ...args: (string | number)[]) => `«${m.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»` };
+    assert.throws(() => landingOf('a.bin', { folders: [], multiRoot: false }, l10n), /^Error: «this window has no folder on disk to download into»$/);
+    assert.throws(() => landingOf('../x', where, l10n), /^Error: «\.\.\/x cannot be saved in this workspace: «it is not a path inside a folder»»$/);
+    const outside: DownloadFolders = { folders: [{ root, name: 'app', downloadFolder: '../elsewhere' }], multiRoot: false };
+    assert.throws(() => landingOf('a.bin', outside, l10n), /^Error: «sta\.downloadFolder must be inside the workspace \(.*elsewhere is not\)»$/);
+  });
 });

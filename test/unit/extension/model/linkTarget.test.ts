@@ -58,6 +58,19 @@ describe('links: magnets typed, pasted or opened from a vscode:// URI', () => {
     assert.match(fromChat.detail, new RegExp(`Info-hash ${HASH}`));
   });
 
+  it('words every message through the l10n it is given (vscode.l10n in the extension), placeholders filled', () => {
+    const seen: string[] = [];
+    const l10n = { t: (m: string, ...args: (string | number)[]) => (seen.push(m), `«${m.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»`) };
+    assert.equal(magnetProblem('', l10n), '«Paste a magnet link (magnet:?xt=urn:btih:…)»');
+    assert.throws(() => magnetOfUri('/open', 'x=1', l10n), /^Error: ««STA opens only links of the form vscode:\/\/…\/get\?magnet=<url-encoded magnet link>»; this one asks for \/open\.»$/);
+    const folder = meta({ name: 'photos', multiFile: true, files: [{ path: 'a', length: 1024 }, { path: 'b', length: 1024 }] as Metainfo['files'], length: 2048 });
+    const asked = confirmationOf(folder, 'photos', true, ['a'], l10n);
+    assert.equal(asked.message, '«Download «1 of the 2 files of the folder photos (1.0 KiB)» to photos/?»');
+    assert.match(asked.detail, /^«This link was opened from outside VS Code.*»\n«Info-hash (ab)+\. STA never overwrites/);
+    assert.equal(describeTorrent(meta({ name: 'one', multiFile: true, files: [{}] as Metainfo['files'], length: 10 }), l10n), '«the folder one (1 file, 10 B)»');
+    assert.ok(seen.every((m) => !/\$\{/.test(m)), 'messages are templates with {n} placeholders, not pre-filled strings');
+  });
+
   it('lands at the catalog path when it ends in the torrent\'s name, else at the name', () => {
     assert.equal(linkCatalogPath(meta({}), 'docs/q3/report.pdf'), 'docs/q3/report.pdf');
     assert.equal(linkCatalogPath(meta({}), 'docs/other.pdf'), 'report.pdf');
