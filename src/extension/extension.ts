@@ -82,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   command(Commands.start, () => startStop.startCommand(service));
   command(Commands.stop, () => startStop.stopCommand(service));
   command(Commands.update, () => startStop.updateCommand(service));
-  command(Commands.request, (item) => requestCommand(service, item));
+  command(Commands.request, (item) => requestCommand(service, item, (meta) => links.pickFiles(meta)));
   command(Commands.startLocalTracker, () => team.startLocalTrackerCommand(service, localTracker, teamKeys));
   command(Commands.stopLocalTracker, () => team.stopLocalTrackerCommand(localTracker));
   command(Commands.copyInvite, () => team.copyInviteCommand(localTracker, teamKeys));

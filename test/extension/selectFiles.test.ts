@@ -1,5 +1,6 @@
 // Selective download in VS Code: a multi-file torrent opened from a .torrent lists its files (all picked) before
-// the question; the user keeps 2 of 3 and exactly those land, byte for byte, the third never written.
+// the question; the user keeps 2 of 3 and exactly those land, byte for byte, the third never written. The same
+// from the catalog: a teammate's folder shared as one torrent, requested from its Tracker Files row.
 import * as assert from 'assert';
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -9,7 +10,7 @@ import * as vscode from 'vscode';
 import { createFolderTorrent, Engine } from '../../src/core/api';
 import type { LinkOutcome } from '../../src/extension/commands/openLink';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, staApi, startTracker, type TrackerChild, useTracker, waitFor } from './support';
+import { answerFirstStart, catalogPaths, httpGet, type SeederChild, staApi, startSeeder, startTracker, type TrackerChild, useTracker, waitFor } from './support';
 
 const sha256 = (p: string | Buffer) => createHash('sha256').update(Buffer.isBuffer(p) ? p : fs.readFileSync(p)).digest('hex');
 
@@ -18,6 +19,7 @@ describe('Selective download: some files of a folder torrent', function () {
   let api: StaApi;
   let tracker: TrackerChild;
   let engine: Engine;
+  let seeder: SeederChild | undefined;
   let tmp: string;
   let root: string;
   const files: Record<string, Buffer> = { 'a[1].bin': randomBytes(300_001), 'disc 2/b.bin': randomBytes(200_003), 'z.bin': randomBytes(250_007) };
@@ -44,9 +46,11 @@ describe('Selective download: some files of a folder torrent', function () {
 
   after(async () => {
     await vscode.commands.executeCommand('sta.stop');
+    await seeder?.stop();
     await engine?.close();
     await tracker?.stop();
     fs.rmSync(path.join(root, 'pick-album'), { recursive: true, force: true });
+    fs.rmSync(path.join(root, 'team-album'), { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -65,5 +69,31 @@ describe('Selective download: some files of a folder torrent', function () {
     assert.strictEqual(sha256(path.join(root, 'pick-album', 'a[1].bin')), sha256(files['a[1].bin']));
     assert.strictEqual(sha256(path.join(root, 'pick-album', 'disc 2', 'b.bin')), sha256(files['disc 2/b.bin']));
     assert.strictEqual(fs.existsSync(path.join(root, 'pick-album', 'z.bin')), false, 'the file left unpicked is not written');
+  });
+
+  it('a folder shared as one torrent, requested from its catalog row: its files offered, the one kept lands alone', async () => {
+    const team = path.join(tmp, 'team', 'team-album');
+    for (const [rel, bytes] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(team, rel)), { recursive: true });
+      fs.writeFileSync(path.join(team, rel), bytes);
+    }
+    seeder = await startSeeder(team, tracker.announce, path.join(tmp, 'cache'), ['--as-one', '--no-watch']);
+    await waitFor('team-album in the catalog', async () => (await catalogPaths(tracker.announce)).includes('team-album'));
+    const catalog = JSON.parse((await httpGet(tracker.announce.replace(/\/announce$/, '/catalog'))).body.toString());
+    const row = (catalog.files as { path: string }[]).find((f) => f.path === 'team-album');
+    const offered: string[][] = [];
+    // Escape in the list: nothing downloaded, nothing more asked
+    api.links.pickFiles = async (meta) => (offered.push(meta.files.map((f) => f.path)), undefined);
+    await vscode.commands.executeCommand('sta.request', row);
+    assert.strictEqual(api.service.transfers.get(seeder.infoHash), undefined, 'no transfer for a cancelled pick');
+    assert.strictEqual(fs.existsSync(path.join(root, 'team-album')), false);
+    api.links.pickFiles = async (meta) => (offered.push(meta.files.map((f) => f.path)), ['z.bin']);
+    await vscode.commands.executeCommand('sta.request', row);
+    assert.deepStrictEqual(offered, [Object.keys(files), Object.keys(files)], 'every file of the folder is offered');
+    const infoHash = seeder.infoHash;
+    await waitFor('the picked file downloaded', () => api.service.transfers.get(infoHash)?.done, 90_000);
+    assert.strictEqual(sha256(path.join(root, 'team-album', 'z.bin')), sha256(files['z.bin']));
+    assert.strictEqual(fs.existsSync(path.join(root, 'team-album', 'a[1].bin')), false, 'an unpicked file is not written');
+    assert.strictEqual(fs.existsSync(path.join(root, 'team-album', 'disc 2')), false, 'nor its folder');
   });
 });

@@ -1,8 +1,9 @@
 // STA: Request — catalog files picked in a QuickPick (several at once, matched by path), the Tracker Files file
 // it was run on, or a Tracker Files folder (everything under it, once the user confirms the count and size).
+// A folder shared as one torrent, asked for alone, first lists its files: the user keeps those they want.
 // A file marked "update available" replaces the workspace's older version, reusing the pieces that match.
 import * as vscode from 'vscode';
-import { type CatalogFileJson, displayText, ExistingFileError, formatBytes } from '../../core/api';
+import { type CatalogFileJson, displayText, ExistingFileError, formatBytes, type Metainfo } from '../../core/api';
 import { Commands } from '../constants';
 import { type Mark, markLooks, markOf } from '../model/catalogMarks';
 import { pathParts } from '../model/pathTree';
@@ -70,7 +71,10 @@ async function folderFiles(service: StaService, item: RemoteFolderItem): Promise
   return pick === download ? wanted : [];
 }
 
-export async function requestCommand(service: StaService, item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson): Promise<void> {
+/** Asks which files of a folder torrent to download (every file picked at first); undefined: cancelled. */
+export type FilePicker = (meta: Metainfo) => Promise<string[] | undefined>;
+
+export async function requestCommand(service: StaService, item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson, pickIn?: FilePicker): Promise<void> {
   if (!service.running) {
     const pick = await vscode.window.showInformationMessage(vscode.l10n.t('STA is not running: start it to see the tracker\'s files.'), vscode.l10n.t('Start'));
     if (pick) await vscode.commands.executeCommand(Commands.start);
@@ -80,11 +84,14 @@ export async function requestCommand(service: StaService, item?: RemoteFileItem 
   if (item instanceof RemoteFolderItem) files = await folderFiles(service, item);
   else if (item) files = ['file' in item ? item.file : item];
   else files = await pickFiles(service);
-  await requestFiles(service, files);
+  await requestFiles(service, files, pickIn);
 }
 
-/** Downloads each file: an update where the workspace has an older version; one question for those in the way of a different file. */
-export async function requestFiles(service: StaService, files: CatalogFileJson[]): Promise<void> {
+/**
+ * Downloads each file: an update where the workspace has an older version; one question for those in the way of a
+ * different file. One folder torrent asked for alone (not yet here) first lists its files to pick from (`pickIn`).
+ */
+export async function requestFiles(service: StaService, files: CatalogFileJson[], pickIn?: FilePicker): Promise<void> {
   const blocked: { file: CatalogFileJson; path: string }[] = [];
   for (const file of files) {
     const name = displayText(file.path);
@@ -98,7 +105,9 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
       continue;
     }
     try {
-      const t = await service.transfers.request(file, mark === 'updateAvailable' ? 'update' : 'refuse');
+      const picked = files.length === 1 && mark === 'missing' && pickIn ? await pickedFiles(service, file, pickIn) : undefined;
+      if (picked === CANCELLED) return;
+      const t = await service.transfers.request(file, mark === 'updateAvailable' ? 'update' : 'refuse', picked?.select, picked?.meta);
       const same = vscode.l10n.t('STA: {0} is already in the workspace with the same content; seeding it.', name);
       if (t.done && files.length === 1) void vscode.window.showInformationMessage(same);
     } catch (e) {
@@ -107,6 +116,17 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
     }
   }
   if (blocked.length > 0) await askAboutExisting(service, blocked);
+}
+
+const CANCELLED = 'cancelled';
+
+/** A folder torrent's files offered to pick from; `select` undefined when all are kept (or it is one file). */
+async function pickedFiles(service: StaService, file: CatalogFileJson, pickIn: FilePicker): Promise<{ meta: Metainfo; select?: string[] } | typeof CANCELLED> {
+  const meta = await service.catalog.metainfoOf(file.infoHash);
+  if (!meta.multiFile || meta.files.length < 2) return { meta };
+  const picked = await pickIn(meta);
+  if (!picked || picked.length === 0) return CANCELLED;
+  return { meta, select: picked.length < meta.files.length ? picked : undefined };
 }
 
 /** A different file, not shared, is where downloads would land: save beside it, update it (the user's choice), or leave it. */

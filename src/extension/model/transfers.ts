@@ -99,13 +99,16 @@ export class Transfers extends Disposable {
     return landingOf(at, this.where(), vscode.l10n);
   }
 
-  /** Downloads a catalog file to its catalog path; `update` replaces an older version there, reusing what matches. */
-  async request(file: CatalogFileJson, onExisting: OnExisting = 'refuse'): Promise<Transfer> {
+  /**
+   * Downloads a catalog file to its catalog path; `update` replaces an older version there, reusing what matches.
+   * `select`: the files picked of a folder torrent (paths inside it); `meta`: its metainfo when already fetched.
+   */
+  async request(file: CatalogFileJson, onExisting: OnExisting = 'refuse', select?: string[], meta?: Metainfo): Promise<Transfer> {
     if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
     const existing = this.byInfoHash.get(file.infoHash);
     if (existing && existing.session && existing.progress.state !== 'failed') return existing;
     const { root, folder, relPath, shownAs } = this.landingOf(file);
-    return this.download(await this.catalog.metainfoOf(file.infoHash), { root, folder, relPath, catalogPath: shownAs, onExisting });
+    return this.download(meta ?? (await this.catalog.metainfoOf(file.infoHash)), { root, folder, relPath, catalogPath: shownAs, onExisting, select });
   }
 
   /** Where a link's torrent (a magnet, a .torrent) lands: `at`, a catalog path of this workspace; throws, saying why, when nowhere. */
