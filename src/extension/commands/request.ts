@@ -105,7 +105,8 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
       continue;
     }
     try {
-      const picked = files.length === 1 && mark === 'missing' && pickIn ? await pickedFiles(service, file, pickIn) : undefined;
+      const pick = files.length === 1 && mark === 'missing' && pickIn && !service.transfers.running(file.infoHash);
+      const picked = pick ? await pickedFiles(service, file, pickIn) : undefined;
       if (picked === CANCELLED) return;
       const t = await service.transfers.request(file, mark === 'updateAvailable' ? 'update' : 'refuse', picked?.select, picked?.meta);
       const same = vscode.l10n.t('STA: {0} is already in the workspace with the same content; seeding it.', name);

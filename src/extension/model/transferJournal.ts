@@ -1,8 +1,9 @@
 // Unfinished downloads, kept in workspaceState: a window reload starts a new extension host, and the
 // Transfers of the old one must come back (the .part files on disk already hold their verified pieces).
 import type * as vscode from 'vscode';
-import { type Metainfo, parseTorrent } from '../../core/api';
+import { type Metainfo, parseTorrent, type SessionProgress } from '../../core/api';
 import { StoreKeys } from '../constants';
+import type { Transfer } from './transfers';
 
 /** What to do when a different file already has the download's path: refuse, save beside it, or update it in place. */
 export type OnExisting = 'refuse' | 'suffix' | 'update';
@@ -97,4 +98,25 @@ export class TransferJournal {
     const v = this.state.get<unknown>(StoreKeys.transfers);
     return v && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Record<string, Stored>) } : {};
   }
+}
+
+/** A download from the journal, as its row shows before STA runs: stopped (or paused) at what it had verified. */
+export function restored(e: JournalEntry): Transfer {
+  const { meta, verifiedBytes } = e;
+  const progress: SessionProgress = {
+    infoHash: meta.infoHashHex,
+    name: meta.name,
+    state: e.paused ? 'paused' : 'stopped',
+    length: meta.length,
+    verifiedBytes,
+    reusedBytes: 0,
+    pieces: Math.floor(verifiedBytes / meta.pieceLength),
+    piecesTotal: meta.pieceCount,
+    downloaded: 0,
+    uploaded: 0,
+    downloadRate: 0,
+    uploadRate: 0,
+    peers: 0,
+  };
+  return { infoHash: meta.infoHashHex, name: meta.name, kind: 'download', meta, progress, done: false, target: e.target, paused: e.paused };
 }

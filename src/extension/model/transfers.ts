@@ -9,7 +9,7 @@ import { DownloadSeeding } from './downloadSeeding';
 import { downloadDirIn, type DownloadFolders, type Landing, landingOf } from './downloadPlaces';
 import { globsOfPaths } from './fileSelection';
 import { pathParts } from './pathTree';
-import type { DownloadTarget, JournalEntry, OnExisting, TransferJournal } from './transferJournal';
+import { type DownloadTarget, type OnExisting, restored, type TransferJournal } from './transferJournal';
 import type { WorkspaceShares } from './workspaceShares';
 
 /** Landings kept at most: twice a full catalog. */
@@ -99,14 +99,20 @@ export class Transfers extends Disposable {
     return landingOf(at, this.where(), vscode.l10n);
   }
 
+  /** A transfer of this torrent that is running (or paused), not failed: asking for it again changes nothing. */
+  running(infoHash: string): Transfer | undefined {
+    const t = this.byInfoHash.get(infoHash);
+    return t && t.session && t.progress.state !== 'failed' ? t : undefined;
+  }
+
   /**
    * Downloads a catalog file to its catalog path; `update` replaces an older version there, reusing what matches.
    * `select`: the files picked of a folder torrent (paths inside it); `meta`: its metainfo when already fetched.
    */
   async request(file: CatalogFileJson, onExisting: OnExisting = 'refuse', select?: string[], meta?: Metainfo): Promise<Transfer> {
     if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
-    const existing = this.byInfoHash.get(file.infoHash);
-    if (existing && existing.session && existing.progress.state !== 'failed') return existing;
+    const existing = this.running(file.infoHash);
+    if (existing) return existing;
     const { root, folder, relPath, shownAs } = this.landingOf(file);
     return this.download(meta ?? (await this.catalog.metainfoOf(file.infoHash)), { root, folder, relPath, catalogPath: shownAs, onExisting, select });
   }
@@ -119,8 +125,8 @@ export class Transfers extends Disposable {
   /** Downloads a link's torrent to `at` (see `landingAt`): a magnet's or a .torrent's, with no catalog entry needed. */
   async requestTorrent(meta: Metainfo, at: string, onExisting: OnExisting = 'refuse', select?: string[]): Promise<Transfer> {
     if (!this.engine) throw new Error('STA is not running; run STA: Start first.');
-    const existing = this.byInfoHash.get(meta.infoHashHex);
-    if (existing && existing.session && existing.progress.state !== 'failed') return existing;
+    const existing = this.running(meta.infoHashHex);
+    if (existing) return existing;
     const { root, folder, relPath, shownAs } = this.landingAt(at);
     return this.download(meta, { root, folder, relPath, catalogPath: shownAs, onExisting, ownTrackers: true, select });
   }
@@ -279,25 +285,4 @@ export class Transfers extends Disposable {
     if (t.kind !== 'download' || t.done || !t.target || this.byInfoHash.get(t.infoHash) !== t) return;
     this.journal.record({ meta: t.meta, target: t.target, paused: t.paused, verifiedBytes: t.progress.verifiedBytes });
   }
-}
-
-/** A download from the journal, as its row shows before STA runs: stopped (or paused) at what it had verified. */
-function restored(e: JournalEntry): Transfer {
-  const { meta, verifiedBytes } = e;
-  const progress: SessionProgress = {
-    infoHash: meta.infoHashHex,
-    name: meta.name,
-    state: e.paused ? 'paused' : 'stopped',
-    length: meta.length,
-    verifiedBytes,
-    reusedBytes: 0,
-    pieces: Math.floor(verifiedBytes / meta.pieceLength),
-    piecesTotal: meta.pieceCount,
-    downloaded: 0,
-    uploaded: 0,
-    downloadRate: 0,
-    uploadRate: 0,
-    peers: 0,
-  };
-  return { infoHash: meta.infoHashHex, name: meta.name, kind: 'download', meta, progress, done: false, target: e.target, paused: e.paused };
 }
