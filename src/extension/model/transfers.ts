@@ -226,7 +226,7 @@ export class Transfers extends Disposable {
 
   /** A seeding limit was reached: the download stops seeding (its file stays) and its row says why; Resume seeds it again. */
   private async seedingDone(t: Transfer, stopped: SeedingStopped): Promise<void> {
-    t.seedingStopped = `Seeding stopped (${stopped.text})`;
+    t.seedingStopped = vscode.l10n.t('Seeding stopped ({0})', stopped.text);
     await this.engine?.remove(t.infoHash);
     t.session = undefined;
     this._onDidChange.fire(t);
