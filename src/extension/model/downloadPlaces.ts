@@ -1,8 +1,8 @@
 // Where a catalog file lands on disk (no `vscode`): the workspace folder its catalog path names (or the
 // first), that folder's `sta.downloadFolder`, and the catalog path under it. Nothing lands outside a folder.
 import * as path from 'node:path';
-import { catalogPathOf, placementOf, refusedLanding } from './catalogPaths';
 import { englishL10n, type L10n } from '../plainL10n';
+import { catalogPathOf, placementOf, refusedLanding } from './catalogPaths';
 import { pathParts } from './pathTree';
 
 /** A workspace folder downloads may go to. */
