@@ -3,7 +3,7 @@
 // torrent from the peer (BEP 9) and lands at its name; a .torrent from the Explorer downloads too. Every download
 // waits for the modal's Download; Cancel, a bad magnet and a URI of another form write nothing.
 import * as assert from 'assert';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,10 +13,8 @@ import type { LinkOutcome } from '../../src/extension/commands/openLink';
 import type { StaApi } from '../../src/extension/extension';
 import { requireClient, startOpentracker } from '../helpers/clients';
 import { freePort } from '../helpers/freePort';
-import { answerFirstStart, catalogPaths, httpGet, type SeederChild, staApi, startSeeder, startTracker } from './support';
+import { answerFirstStart, sha256, catalogPaths, httpGet, type SeederChild, staApi, startSeeder, startTracker } from './support';
 import { type TrackerChild, useTracker, waitFor } from './support';
-
-const sha256 = (p: string | Buffer) => createHash('sha256').update(Buffer.isBuffer(p) ? p : fs.readFileSync(p)).digest('hex');
 
 describe('Links: magnets, .torrent files and vscode:// URIs', function () {
   this.timeout(180_000);

@@ -2,17 +2,16 @@
 // version of the same path is "↻ update available", and Request updates the file in place (reusing the pieces that
 // match); a file not here is "not in workspace" and lands at its catalog path. Each mark by icon, words and spoken label.
 import * as assert from 'assert';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, catalogPaths, type SeederChild, setUser, staApi, startSeeder, startTracker } from './support';
+import { answerFirstStart, sha256, catalogPaths, type SeederChild, setUser, staApi, startSeeder, startTracker } from './support';
 import { type TrackerChild, treeFiles, useTracker, waitFor } from './support';
 
 const MiB = 1024 * 1024;
-const sha256 = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
 
 describe('Tracker Files: folders and marks', function () {
   this.timeout(120_000);
@@ -96,7 +95,7 @@ describe('Tracker Files: folders and marks', function () {
     }, 60_000);
     const file = path.join(root, 'marks', 'config.bin');
     assert.strictEqual(t.path, file, 'updated at its path, not beside it');
-    assert.strictEqual(sha256(file), createHash('sha256').update(v2).digest('hex'));
+    assert.strictEqual(sha256(file), sha256(v2));
     assert.ok(t.progress.reusedBytes >= MiB, `pieces reused from version 1: ${t.progress.reusedBytes} bytes`);
     console.log(`      update: ${t.progress.reusedBytes} of ${v2.length} bytes reused from the older version, ${t.progress.downloaded} fetched`);
     assert.deepStrictEqual(fs.readdirSync(path.join(root, 'marks')).sort(), ['config.bin'], 'nothing beside it');

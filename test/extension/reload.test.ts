@@ -3,7 +3,7 @@
 // .part files when STA starts, paused ones stay paused until Resume, a finished one is seeded as any
 // shared file. Each "window" is a StaService of its own built from src, as a new extension host builds one.
 import * as assert from 'assert';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { silentLogger } from '../../src/core/api';
 import type { StaApi } from '../../src/extension/extension';
 import { StaService } from '../../src/extension/model/staService';
-import { answerFirstStart, type SeederChild, setUser, staApi, startSeeder, startTracker, type TrackerChild, waitFor, useTracker } from './support';
+import { answerFirstStart, sha256, type SeederChild, setUser, staApi, startSeeder, startTracker, type TrackerChild, waitFor, useTracker } from './support';
 
 const SIZE = 16 * 1024 * 1024 + 777;
 const MiB = 1024 * 1024;
@@ -31,8 +31,6 @@ class MemoryState implements vscode.Memento {
     else this.data.set(key, JSON.stringify(value));
   }
 }
-
-const sha256 = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
 
 describe('Transfers survive a window reload', function () {
   this.timeout(120_000);

@@ -2,15 +2,13 @@
 // to a teammate, then stops; the Transfers row says why and how much went out, and the file stays.
 import * as assert from 'assert';
 import { spawn } from 'child_process';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, EXTENSION_ID, type SeederChild, setUser, staApi, startSeeder, startTracker, type TrackerChild, useTracker, waitFor } from './support';
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+import { answerFirstStart, sha256, EXTENSION_ID, type SeederChild, setUser, staApi, startSeeder, startTracker, type TrackerChild, useTracker, waitFor } from './support';
 
 describe('Seeding limits: a download stops seeding at sta.seedRatioLimit', function () {
   this.timeout(180_000);

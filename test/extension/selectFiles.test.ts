@@ -2,7 +2,7 @@
 // the question; the user keeps 2 of 3 and exactly those land, byte for byte, the third never written. The same
 // from the catalog: a teammate's folder shared as one torrent, requested from its Tracker Files row.
 import * as assert from 'assert';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -10,9 +10,7 @@ import * as vscode from 'vscode';
 import { createFolderTorrent, Engine } from '../../src/core/api';
 import type { LinkOutcome } from '../../src/extension/commands/openLink';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, catalogPaths, httpGet, type SeederChild, staApi, startSeeder, startTracker, type TrackerChild, useTracker, waitFor } from './support';
-
-const sha256 = (p: string | Buffer) => createHash('sha256').update(Buffer.isBuffer(p) ? p : fs.readFileSync(p)).digest('hex');
+import { answerFirstStart, sha256, catalogPaths, httpGet, type SeederChild, staApi, startSeeder, startTracker, type TrackerChild, useTracker, waitFor } from './support';
 
 describe('Selective download: some files of a folder torrent', function () {
   this.timeout(180_000);

@@ -2,7 +2,7 @@
 // and the question says so), one row in Shared, its magnet link copied, and a plain BitTorrent peer downloading it:
 // every file byte for byte, the secret absent. A file changed afterwards stops the seed; the row says so.
 import * as assert from 'assert';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,9 +11,7 @@ import { Engine, formatBytes, type TorrentSession } from '../../src/core/api';
 import type { StaApi } from '../../src/extension/extension';
 import type { SharedEntry } from '../../src/extension/model/workspaceShares';
 import type { SharedItem } from '../../src/extension/views/sharedView';
-import { answerFirstStart, staApi, startTracker, type TrackerChild, treeFiles, useTracker, waitFor } from './support';
-
-const sha256 = (p: string | Buffer) => createHash('sha256').update(Buffer.isBuffer(p) ? p : fs.readFileSync(p)).digest('hex');
+import { answerFirstStart, sha256, staApi, startTracker, type TrackerChild, treeFiles, useTracker, waitFor } from './support';
 
 describe('Share Folder via STA: a folder as one torrent', function () {
   this.timeout(180_000);

@@ -3,7 +3,7 @@
 // Files, Request, the status bar, bytes on disk, Stop.
 import * as assert from 'assert';
 import { ChildProcess, spawn } from 'child_process';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
 import { freePort } from '../helpers/freePort';
-import { answerFirstStart, setUser, sharedPaths, treeFiles } from './support';
+import { answerFirstStart, sha256, setUser, sharedPaths, treeFiles } from './support';
 
 const EXTENSION_ID = 'sta-founders.sta';
 
@@ -34,8 +34,6 @@ function portIsFree(port: number): Promise<boolean> {
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
-
-const sha256 = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
 
 describe('sharing a file between a headless peer and the editor', function () {
   this.timeout(120_000);

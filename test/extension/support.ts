@@ -1,6 +1,8 @@
 // What the extension-host tests share: the extension's API, waiting, user settings, trackers as child
 // processes, plain HTTP, and answering the first-Start question the way a user would.
 import { ChildProcess, spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
@@ -9,6 +11,9 @@ import type { StaApi } from '../../src/extension/extension';
 import { freePort } from '../helpers/freePort';
 
 export const EXTENSION_ID = 'sta-founders.sta';
+
+/** SHA-256 (hex) of a file at a path, or of bytes: what the tests compare downloads by. */
+export const sha256 = (p: string | Buffer) => createHash('sha256').update(Buffer.isBuffer(p) ? p : fs.readFileSync(p)).digest('hex');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
