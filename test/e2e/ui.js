@@ -164,17 +164,35 @@ async function waitForStatusBarItem(page, { id, text, idPrefix = EXTENSION_ID, t
   return loc.first();
 }
 
-/** Shows a view container from the activity bar (e.g. 'STA'), without toggling it closed if open. */
+/**
+ * Shows a view container from the activity bar (e.g. 'STA'), without toggling it closed if open.
+ * Right after a window reload the workbench may mark the container's item checked (restored state)
+ * while the side bar is still hidden and empty; a user would click the item then, so do that, and
+ * look again until the side bar shows this container.
+ */
 async function openViewContainer(page, label, { timeout = 30000 } = {}) {
   const item = page.locator('.part.activitybar .action-item', {
     has: page.locator(`a.action-label[aria-label^="${label}"]`),
   }).first();
   await item.waitFor({ timeout });
-  const cls = (await item.getAttribute('class')) || '';
-  if (!/\bchecked\b/.test(cls)) await item.locator('a.action-label').click();
   const sidebar = page.locator('.part.sidebar');
-  await sidebar.waitFor({ state: 'visible', timeout });
-  return sidebar;
+  const deadline = Date.now() + timeout;
+  for (let clicks = 0; ;) {
+    const checked = /\bchecked\b/.test((await item.getAttribute('class')) || '');
+    const visible = await sidebar.isVisible();
+    const shown = visible && !/\bempty\b/.test((await sidebar.getAttribute('class')) || '');
+    if (checked && shown) return sidebar;
+    if (Date.now() > deadline) {
+      throw new Error(`the ${label} view container is not shown after ${clicks} click(s): item checked ${checked}, side bar shown ${shown}`);
+    }
+    // checked and visible but still empty: the container is opening; a click now would close it
+    if (!checked || !visible) {
+      await item.locator('a.action-label').click();
+      clicks++;
+    }
+    await sidebar.waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
+    await page.waitForTimeout(200);
+  }
 }
 
 /** Locator of the first tree/list row in the side bar whose text contains `text`. */
