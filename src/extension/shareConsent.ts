@@ -59,9 +59,9 @@ export function questionOf(plan: SharePlan): { message: string; detail: string }
   return { message, detail: `${who}\n${never}\n${once}` };
 }
 
-/** `a`, `a and b`, `a, b and c` */
+/** `a`, `a and b`, `a, b and c`: each folder as its catalog paths start (`app (2)` for a second `app`) */
 function namesOf(folders: FolderPlan[]): string {
-  const names = folders.map((f) => displayText(f.name));
+  const names = folders.map((f) => displayText(f.prefix ?? f.name));
   return names.length <= 1 ? names.join('') : vscode.l10n.t('{0} and {1}', names.slice(0, -1).join(', '), names[names.length - 1]);
 }
 

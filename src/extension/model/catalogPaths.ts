@@ -1,7 +1,8 @@
 // Catalog paths and the workspace's folders, both ways (no `vscode`): what a shared file is published as,
 // and where a catalog file lands. One folder: paths relative to it. Several (multi-root): the folder's name
-// first, as VS Code's asRelativePath(uri, true) writes them; a path whose first part names one of this
-// window's folders lands in that folder, any other in the first folder.
+// first, as VS Code's asRelativePath(uri, true) writes them (a later folder of a name already taken gets
+// `name (2)`: two folders never publish the same paths); a path whose first part names one of this window's
+// folders lands in that folder, any other in the first folder.
 import { refusedLanding as coreRefusedLanding } from '../../core/api';
 import { pathParts } from './pathTree';
 
@@ -22,9 +23,29 @@ export function catalogPrefix(folder: NamedFolder): string {
   return p === '' || p === '.' || p === '..' ? '_' : p;
 }
 
-/** The catalog path of `rel` (relative to `folder`, `/`-separated) in a workspace of one folder or several. */
-export function catalogPathOf(rel: string, folder: NamedFolder, multiRoot: boolean): string {
-  return multiRoot ? `${catalogPrefix(folder)}/${rel}` : rel;
+/**
+ * The first part of each folder's catalog paths, in workspace order: its name (see `catalogPrefix`), and for a
+ * later folder whose name an earlier one has, `name (2)`, `name (3)`… (a number no folder's own name uses), so that
+ * two folders named `app` never publish the same paths nor take each other's downloads.
+ */
+export function catalogPrefixes(folders: readonly NamedFolder[]): string[] {
+  const own = folders.map(catalogPrefix);
+  const names = new Set(own);
+  const taken = new Set<string>();
+  return own.map((p) => {
+    let unique = p;
+    for (let n = 2; taken.has(unique); n++) {
+      const numbered = `${p} (${n})`;
+      if (!names.has(numbered)) unique = numbered; // another folder's own name: the next number
+    }
+    taken.add(unique);
+    return unique;
+  });
+}
+
+/** The catalog path of `rel` (relative to its folder, `/`-separated): `prefix/rel` in a multi-root workspace. */
+export function catalogPathOf(rel: string, prefix: string, multiRoot: boolean): string {
+  return multiRoot ? `${prefix}/${rel}` : rel;
 }
 
 /**
@@ -37,7 +58,7 @@ export function placementOf(catalogPath: string, folders: readonly NamedFolder[]
   if (folders.length === 0 || parts.length === 0 || parts.includes('..')) return undefined;
   let placement: Placement = { folder: 0, relPath: parts.join('/') };
   if (multiRoot && parts.length > 1) {
-    const i = folders.findIndex((f) => catalogPrefix(f) === parts[0]);
+    const i = catalogPrefixes(folders).indexOf(parts[0]);
     if (i >= 0) placement = { folder: i, relPath: parts.slice(1).join('/') };
   }
   return refusedLanding(placement.relPath) ? undefined : placement;

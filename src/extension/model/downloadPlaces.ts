@@ -2,7 +2,7 @@
 // first), that folder's `sta.downloadFolder`, and the catalog path under it. Nothing lands outside a folder.
 import * as path from 'node:path';
 import { englishL10n, type L10n } from '../plainL10n';
-import { catalogPathOf, placementOf, refusedLanding } from './catalogPaths';
+import { catalogPathOf, catalogPrefixes, placementOf, refusedLanding } from './catalogPaths';
 import { pathParts } from './pathTree';
 
 /** A workspace folder downloads may go to. */
@@ -64,5 +64,5 @@ export function landingOf(catalogPath: string, where: DownloadFolders, l10n: L10
   const rel = relativePathIn(f.root, file);
   if (rel === undefined) throw new Error(l10n.t('{0} would land outside {1}', catalogPath, f.root));
   const folder = relativePathIn(f.root, dir) ?? '';
-  return { root: f.root, folder, relPath: placement.relPath, shownAs: catalogPathOf(rel, f, multiRoot), file };
+  return { root: f.root, folder, relPath: placement.relPath, shownAs: catalogPathOf(rel, catalogPrefixes(folders)[placement.folder], multiRoot), file };
 }

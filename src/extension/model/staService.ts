@@ -11,7 +11,7 @@ import type { FolderPlan, SharePlan } from '../shareConsent';
 import type { TeamKeys } from '../teamKeys';
 import { type LocalFiles } from './catalogMarks';
 import { CatalogModel } from './catalogModel';
-import { catalogPrefix } from './catalogPaths';
+import { catalogPrefixes } from './catalogPaths';
 import type { DownloadFolders } from './downloadPlaces';
 import { needsTeamKey, probeTracker } from './trackerProbe';
 import { TransferJournal } from './transferJournal';
@@ -202,7 +202,7 @@ export class StaService extends Disposable {
     if (!engine || !announce) return;
     const now = shareableFolders();
     for (const { root, prefix } of this.shares.folders()) {
-      if (now.some((f) => f.root === root && prefixOf(f) === prefix)) continue;
+      if (now.some((f) => f.root === root && prefixOf(f, now) === prefix)) continue;
       await this.shares.unshareFolder(root);
     }
     const shared = new Set(this.shares.folders().map((f) => f.root));
@@ -271,8 +271,15 @@ export class StaService extends Disposable {
 
 const nameOf = (f: ShareableFolder) => f.name || path.basename(f.root);
 
-/** The first part of the folder's catalog paths in a multi-root workspace; undefined in a single-folder one. */
-const prefixOf = (f: ShareableFolder) => (isMultiRoot() ? catalogPrefix({ name: nameOf(f) }) : undefined);
+/**
+ * The first part of the folder's catalog paths in a multi-root workspace (its name; `name (2)` for a later folder
+ * of the same name); undefined in a single-folder one.
+ */
+function prefixOf(f: ShareableFolder, all = shareableFolders()): string | undefined {
+  if (!isMultiRoot()) return undefined;
+  const prefixes = catalogPrefixes(all.map((g) => ({ name: nameOf(g) })));
+  return prefixes[all.findIndex((g) => g.root === f.root)] ?? catalogPrefixes([{ name: nameOf(f) }])[0];
+}
 
 /** The window's `file:` folders as downloads see them, each with its own `sta.downloadFolder`. */
 function downloadFoldersNow(): DownloadFolders {

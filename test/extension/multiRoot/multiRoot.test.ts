@@ -1,8 +1,9 @@
 // A multi-root workspace (folders alpha and beta, opened from a .code-workspace): one Start shares every folder,
 // each file under its folder's name; a folder added while STA runs is shared, a removed one withdrawn from the
-// catalog; a catalog path that names one of the window's folders lands in it, any other in the first folder.
+// catalog; a catalog path that names one of the window's folders lands in it, any other in the first folder;
+// a second folder named alpha publishes as `alpha (2)` and takes that path's downloads.
 import * as assert from 'assert';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,6 +15,7 @@ import {
   type Questions,
   type SeederChild,
   setUser,
+  sha256,
   sharedPaths,
   staApi,
   startSeeder,
@@ -23,8 +25,6 @@ import {
   useTracker,
   waitFor,
 } from '../support';
-
-const sha256 = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
 
 /** Resolves at the next change of the window's folders. */
 function foldersChange(): Promise<vscode.WorkspaceFoldersChangeEvent> {
@@ -135,5 +135,44 @@ describe('a multi-root workspace', function () {
       assert.strictEqual(t.path, e.file);
       assert.strictEqual(sha256(e.file), sha256(e.source));
     }
+  });
+  it('a second folder named alpha publishes as alpha (2), is named so in the question, and gets that path\'s downloads', async () => {
+    const other = path.join(tmp, 'elsewhere', 'alpha');
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, 'a.txt'), 'the other alpha\n');
+    const asked = questions.asked.length;
+    const added = foldersChange();
+    assert.strictEqual(vscode.workspace.updateWorkspaceFolders(2, 0, { uri: vscode.Uri.file(other) }), true);
+    assert.strictEqual((await added).added[0]?.name, 'alpha', 'VS Code names it after its folder, as the first');
+    await waitFor('alpha (2)/a.txt in the catalog', async () => (await catalogPaths(tracker.announce)).includes('alpha (2)/a.txt'));
+    assert.match(questions.asked[asked]?.message ?? '', /^Share 1 file \(.+\) from alpha \(2\) with /);
+    const paths = await catalogPaths(tracker.announce);
+    assert.ok(paths.includes('alpha/a.txt'), `the first alpha keeps its paths: ${paths.join(', ')}`);
+    assert.ok(sharedPaths(api).includes('alpha (2)/a.txt') && sharedPaths(api).includes('alpha/a.txt'));
+
+    const team = path.join(tmp, 'teammate2');
+    fs.mkdirSync(path.join(team, 'alpha (2)'), { recursive: true });
+    const source = path.join(team, 'alpha (2)', 'z.bin');
+    fs.writeFileSync(source, randomBytes(150_000));
+    await seeder?.stop();
+    seeder = await startSeeder(team, tracker.announce, path.join(tmp, 'cache2'));
+    const row = await waitFor('alpha (2)/z.bin in Tracker Files', async () => {
+      await api.service.catalog.refresh();
+      return treeFiles(api.trackerFiles).find((r) => r.path === 'alpha (2)/z.bin')?.item as (vscode.TreeItem & { file: { infoHash: string } }) | undefined;
+    });
+    await vscode.commands.executeCommand('sta.request', row);
+    const t = await waitFor('alpha (2)/z.bin downloaded', () => {
+      const x = api.service.transfers.get(row.file.infoHash);
+      if (x?.progress.state === 'failed') throw new Error(`the download failed: ${x.error}`);
+      return x?.done && x;
+    }, 60_000);
+    assert.strictEqual(t.path, path.join(other, 'z.bin'), 'into the second alpha');
+    assert.strictEqual(sha256(t.path), sha256(source));
+    assert.ok(!fs.existsSync(path.join(alpha, 'z.bin')) && !fs.existsSync(path.join(alpha, 'alpha (2)')), 'nothing in the first alpha');
+
+    const removed = foldersChange();
+    assert.strictEqual(vscode.workspace.updateWorkspaceFolders(2, 1), true);
+    await removed;
+    await waitFor('alpha (2) gone from the catalog', async () => !(await catalogPaths(tracker.announce)).includes('alpha (2)/a.txt'));
   });
 });
