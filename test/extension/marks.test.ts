@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, sha256, catalogPaths, type SeederChild, setUser, staApi, startSeeder, startTracker } from './support';
+import { answerFirstStart, catalogPaths, downloaded, type SeederChild, setUser, sha256, staApi, startSeeder, startTracker } from './support';
 import { type TrackerChild, treeFiles, useTracker, waitFor } from './support';
 
 const MiB = 1024 * 1024;
@@ -88,11 +88,7 @@ describe('Tracker Files: folders and marks', function () {
     await vscode.commands.executeCommand('sta.request', update);
     const infoHash = (update as unknown as { file: { infoHash: string } }).file.infoHash;
     assert.ok(api.service.transfers.get(infoHash), 'Request started a download');
-    const t = await waitFor('the update to finish', () => {
-      const x = api.service.transfers.get(infoHash);
-      if (x?.progress.state === 'failed') throw new Error(`the download failed: ${x.error}`);
-      return x?.done && x;
-    }, 60_000);
+    const t = await downloaded(api, infoHash, 'the update to finish', 60_000);
     const file = path.join(root, 'marks', 'config.bin');
     assert.strictEqual(t.path, file, 'updated at its path, not beside it');
     assert.strictEqual(sha256(file), sha256(v2));
@@ -107,11 +103,7 @@ describe('Tracker Files: folders and marks', function () {
     await vscode.commands.executeCommand('sta.request', fresh);
     const infoHash = (fresh as unknown as { file: { infoHash: string } }).file.infoHash;
     assert.ok(api.service.transfers.get(infoHash), 'Request started a download');
-    const t = await waitFor('the download to finish', () => {
-      const x = api.service.transfers.get(infoHash);
-      if (x?.progress.state === 'failed') throw new Error(`the download failed: ${x.error}`);
-      return x?.done && x;
-    }, 60_000);
+    const t = await downloaded(api, infoHash, 'the download to finish', 60_000);
     assert.strictEqual(t.path, path.join(root, 'marks', 'new.bin'));
     assert.strictEqual(sha256(t.path), sha256(path.join(tmp, 'teammate', 'marks', 'new.bin')));
     await waitFor('the ✓ mark', () => /· ✓ in workspace$/.test(String(row('marks/new.bin')?.description)));

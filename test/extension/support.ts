@@ -8,6 +8,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StaApi } from '../../src/extension/extension';
+import type { Transfer } from '../../src/extension/model/transfers';
 import { freePort } from '../helpers/freePort';
 
 export const EXTENSION_ID = 'sta-founders.sta';
@@ -67,6 +68,15 @@ export function httpGet(url: string): Promise<{ status: number; body: Buffer }> 
 export interface TreeRow<T> {
   path: string;
   item: T;
+}
+
+/** Waits for the transfer `infoHash` to finish (a failed one fails the test with its error); returns it. */
+export function downloaded(api: StaApi, infoHash: string, what = `${infoHash} downloaded`, timeoutMs = 60_000): Promise<Transfer> {
+  return waitFor(what, () => {
+    const x = api.service.transfers.get(infoHash);
+    if (x?.progress.state === 'failed') throw new Error(`the download failed: ${x.error}`);
+    return x?.done && x;
+  }, timeoutMs);
 }
 
 /** Every file row of a tree view (folders expanded, depth first), as Tracker Files and Shared show them (their getChildren is synchronous). */

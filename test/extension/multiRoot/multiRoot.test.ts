@@ -12,6 +12,7 @@ import type { StaApi } from '../../../src/extension/extension';
 import {
   answerFirstStart,
   catalogPaths,
+  downloaded,
   type Questions,
   type SeederChild,
   setUser,
@@ -127,11 +128,7 @@ describe('a multi-root workspace', function () {
       assert.match(String(row.description), /· not in workspace$/);
       await vscode.commands.executeCommand('sta.request', row);
       assert.ok(api.service.transfers.get(row.file.infoHash), `Request started no download of ${e.catalog}`);
-      const t = await waitFor(`${e.catalog} downloaded`, () => {
-        const x = api.service.transfers.get(row.file.infoHash);
-        if (x?.progress.state === 'failed') throw new Error(`the download failed: ${x.error}`);
-      return x?.done && x;
-      }, 60_000);
+      const t = await downloaded(api, row.file.infoHash, `${e.catalog} downloaded`, 60_000);
       assert.strictEqual(t.path, e.file);
       assert.strictEqual(sha256(e.file), sha256(e.source));
     }
@@ -161,11 +158,7 @@ describe('a multi-root workspace', function () {
       return treeFiles(api.trackerFiles).find((r) => r.path === 'alpha (2)/z.bin')?.item as (vscode.TreeItem & { file: { infoHash: string } }) | undefined;
     });
     await vscode.commands.executeCommand('sta.request', row);
-    const t = await waitFor('alpha (2)/z.bin downloaded', () => {
-      const x = api.service.transfers.get(row.file.infoHash);
-      if (x?.progress.state === 'failed') throw new Error(`the download failed: ${x.error}`);
-      return x?.done && x;
-    }, 60_000);
+    const t = await downloaded(api, row.file.infoHash, 'alpha (2)/z.bin downloaded', 60_000);
     assert.strictEqual(t.path, path.join(other, 'z.bin'), 'into the second alpha');
     assert.strictEqual(sha256(t.path), sha256(source));
     assert.ok(!fs.existsSync(path.join(alpha, 'z.bin')) && !fs.existsSync(path.join(alpha, 'alpha (2)')), 'nothing in the first alpha');
