@@ -26,7 +26,7 @@ export const getSpec: CommandSpec = {
       type: 'string',
       default: 'refuse',
       arg: 'refuse|suffix|update',
-      help: 'a different file already has the name: refuse, save as "name (1).ext", or update it (reuse its matching pieces, fetch only what changed)',
+      help: 'a different file or folder already has the name: refuse, save as "name (1).ext", or update it (reuse its matching pieces, fetch only what changed)',
     },
     seed: { type: 'boolean', default: false, help: 'keep seeding after the download until interrupted (or a --seed-ratio/--seed-time limit)' },
     'seed-ratio': { type: 'string', arg: 'R', help: 'seed until uploaded ÷ size reaches R, then exit 0 (0 = do not seed; implies --seed)' },

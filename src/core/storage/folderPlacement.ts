@@ -8,9 +8,11 @@ import * as path from 'node:path';
 import { Bitfield } from '../bitfield';
 import type { Metainfo } from '../metainfo';
 import { FolderFile, type SideFile } from './folderFile';
+import { type FolderCopy, openFolderCopy, replaceFolderFiles } from './folderUpdate';
 import type { PlaceOptions } from './placement';
 import { ExistingFileError } from './placement';
 import { PartialFile } from './partialFile';
+import { COPY_CHUNK, copyRange } from './pieceFile';
 import { checkPieces } from './recheck';
 import { type Selection, straddlingRanges } from './selection';
 import { folderInside, PathError, resolveInside } from './safePath';
@@ -20,22 +22,21 @@ import type { SeedOptions } from './storeOptions';
 import type { Hasher } from './hasher';
 
 const MAX_SUFFIX = 999;
-/** bytes per copy from the partial file into a torrent's files */
-const COPY_CHUNK = 4 << 20;
 
 export interface FolderPlace {
   /** the torrent's folder: where its files will be (or already are) */
   target: string;
   /** `target` already holds every file, every piece verified: nothing to download */
   existing?: { file: FolderFile; have: Bitfield };
+  /** 'update': the older folder at `target`, whose matching pieces are reused and whose files are replaced at the end */
+  update?: FolderCopy;
 }
 
 /** "name (n)": a folder's suffix goes at the end (a dot in a folder's name starts no extension). */
 export const folderWithSuffix = (name: string, n: number) => (n === 0 ? name : `${name} (${n})`);
 
-/** The folder for `meta` (multi-file) at `relPath` in `dir`: the first free name, or one that already holds it. */
+/** The folder for `meta` (multi-file) at `relPath` in `dir`: the first free name, one that already holds it, or (update) an older one. */
 export async function findFolderPlace(dir: string, relPath: string, meta: Metainfo, opts: PlaceOptions): Promise<FolderPlace> {
-  if (opts.onExisting === 'update') throw new Error(`${meta.name} is a folder of files; --if-exists update applies to single files (use refuse or suffix)`);
   const { folder, name, exists } = await folderInside(dir, relPath);
   if (!exists) return { target: path.join(folder, name) };
   for (let n = 0; n <= MAX_SUFFIX; n++) {
@@ -53,6 +54,7 @@ export async function findFolderPlace(dir: string, relPath: string, meta: Metain
         await PartialFile.removeLeftovers(dir, meta);
         return { target: candidate, existing: have };
       }
+      if (opts.onExisting === 'update' && n === 0) return { target: candidate, update: await openFolderCopy(candidate, meta) };
     }
     if (opts.onExisting !== 'suffix') throw new ExistingFileError(candidate);
   }
@@ -129,6 +131,19 @@ export async function placeFolder(
   throw new ExistingFileError(planned);
 }
 
+/**
+ * An update's last step: the complete download in `part` written over the older folder (see
+ * replaceFolderFiles); when that folder changed since it was checked, it stays as it is and the new
+ * version goes into a new folder beside it, as placeFolder does. Returns the folder the files are in.
+ */
+export async function updateFolder(part: PartialFile, relPath: string, meta: Metainfo, copy: FolderCopy, sel?: Selection & SideFile): Promise<string> {
+  if (!(await replaceFolderFiles(part.handle, part.dir, relPath, meta, copy, part.scratchPath, sel?.files))) {
+    return placeFolder(part.handle, part.dir, relPath, meta, copy.root, sel);
+  }
+  if (sel) await writeSide(part.handle, sel.sidePath, meta, sel);
+  return copy.root;
+}
+
 /** Each file of `meta` created new (never through a symlink) in the fresh `root`, its bytes copied from `part`. */
 async function writeFiles(part: PositionalFile, root: string, meta: Metainfo, only?: Set<number>): Promise<void> {
   const buf = Buffer.allocUnsafe(Math.min(COPY_CHUNK, meta.length));
@@ -137,13 +152,7 @@ async function writeFiles(part: PositionalFile, root: string, meta: Metainfo, on
     const { folder, name } = await folderInside(root, f.path, true);
     const out = await fsp.open(path.join(folder, name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
     try {
-      for (let done = 0; done < f.length; ) {
-        const take = Math.min(buf.length, f.length - done);
-        const { bytesRead } = await part.read(buf, 0, take, f.offset + done);
-        if (bytesRead === 0) throw new Error(`the partial file of ${meta.name} ended early at byte ${f.offset + done}`);
-        for (let w = 0; w < bytesRead; ) w += (await out.write(buf, w, bytesRead - w, done + w)).bytesWritten;
-        done += bytesRead;
-      }
+      await copyRange(part, out, f.offset, f.length, buf, `the partial file of ${meta.name}`);
     } finally {
       await out.close();
     }

@@ -1,6 +1,7 @@
 // An update's starting point: the older file already at the target (a previous download, or the same
-// path in the user's own workspace). Its pieces that match the new hashes — piece i against hash i,
-// the in-place-change case — are copied into the partial file instead of being fetched from peers.
+// path in the user's own workspace), or an older folder's files (folderUpdate.ts). Its pieces that match
+// the new hashes — piece i against hash i, the in-place-change case — are copied into the partial file
+// instead of being fetched from peers.
 import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Bitfield } from '../bitfield';
@@ -30,7 +31,7 @@ export interface LocalCopy {
 
 export const identityOf = (st: Stats): FileIdentity => ({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
 
-export function sameFile(st: Stats, id: FileIdentity): boolean {
+export function sameFile(st: FileIdentity | Stats, id: FileIdentity): boolean {
   return st.dev === id.dev && st.ino === id.ino && st.size === id.size && st.mtimeMs === id.mtimeMs;
 }
 
@@ -47,6 +48,25 @@ export async function openLocalCopy(file: string): Promise<LocalCopy> {
   }
 }
 
+/** Where an update's older bytes come from, read at the new version's offsets: one file, or a folder's files. */
+export interface ReuseSource {
+  /** named in the log */
+  path: string;
+  /** whether piece `index` of the new version is worth reading here (the older data reaches that far) */
+  covers(index: number): boolean;
+  /** reads `buf.length` bytes at `position` of the new version; throws if the older data ends early */
+  read(buf: Buffer, position: number): Promise<void>;
+}
+
+/** One older file as a source: piece i is read at piece i's offset. */
+export function fileSource(copy: LocalCopy, meta: Metainfo): ReuseSource {
+  return {
+    path: copy.path,
+    covers: (i) => !(copy.matches && !copy.matches.has(i)) && i * meta.pieceLength + pieceSize(meta, i) <= copy.identity.size,
+    read: (buf, position) => readFull(copy.handle, buf, position),
+  };
+}
+
 export interface ReuseOptions {
   /** pieces read ahead while others are hashed: the hasher's workers plus one */
   lanes: number;
@@ -61,11 +81,11 @@ export interface ReuseOptions {
 /**
  * Copies every piece of `copy` that `meta` wants and `have` lacks into the download, through `write`
  * (the store's own verify-then-write: a piece is kept only if its SHA-1 matches, so a file changed
- * while it is read costs a download, never a bad piece). Pieces past the end of the old file are
+ * while it is read costs a download, never a bad piece). Pieces the older data does not cover are
  * left to the peers. Memory: one piece buffer per lane. Returns the bytes reused.
  */
 export async function reusePieces(
-  copy: LocalCopy,
+  copy: ReuseSource,
   meta: Metainfo,
   have: Bitfield,
   write: (index: number, buf: Buffer, recycle: (buf: Buffer) => void) => Promise<boolean>,
@@ -75,7 +95,7 @@ export async function reusePieces(
   let total = 0;
   for (let i = 0; i < meta.pieceCount; i++) {
     const size = pieceSize(meta, i);
-    if (have.has(i) || (copy.matches && !copy.matches.has(i)) || i * meta.pieceLength + size > copy.identity.size) continue;
+    if (have.has(i) || !copy.covers(i)) continue;
     wanted.push(i);
     total += size;
   }
@@ -92,7 +112,7 @@ export async function reusePieces(
       const buf = spare?.length === size ? spare : Buffer.allocUnsafeSlow(size);
       spare = undefined;
       try {
-        await readFull(copy.handle, buf, index * meta.pieceLength);
+        await copy.read(buf, index * meta.pieceLength);
       } catch (e) {
         if (next < wanted.length + 1) opts.onReadError?.(e as Error); // once, not once per lane
         next = wanted.length + 1;
@@ -110,13 +130,20 @@ export async function reusePieces(
   return reused;
 }
 
+export interface ReuseIntoOptions {
+  lanes: number;
+  log: Logger;
+  onProgress?: (checkedBytes: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
 /** reusePieces into a download's partial file: the bytes reused are counted in its resume data, and logged. */
 export async function reuseInto(
-  copy: LocalCopy,
+  copy: ReuseSource,
   meta: Metainfo,
   partial: PartialFile,
   write: (index: number, buf: Buffer, recycle: (buf: Buffer) => void) => Promise<boolean>,
-  opts: { lanes: number; log: Logger; onProgress?: (checkedBytes: number, total: number) => void; signal?: AbortSignal },
+  opts: ReuseIntoOptions,
 ): Promise<void> {
   const reused = await reusePieces(copy, meta, partial.have, write, {
     lanes: opts.lanes,

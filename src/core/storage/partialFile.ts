@@ -33,7 +33,7 @@ async function removeStaDirIfEmpty(sta: string): Promise<void> {
 }
 
 /** The one rule for where a download's own files live: `.sta/<info-hash>.<kind>` inside its folder. */
-const staFile = (dir: string, meta: Metainfo, kind: 'part' | 'resume.json' | 'side') => path.join(dir, STA_DIR, `${meta.infoHashHex}.${kind}`);
+const staFile = (dir: string, meta: Metainfo, kind: 'part' | 'resume.json' | 'side' | 'next') => path.join(dir, STA_DIR, `${meta.infoHashHex}.${kind}`);
 
 export class PartialFile {
   private saveTimer: NodeJS.Timeout | undefined;
@@ -135,17 +135,22 @@ export class PartialFile {
     await this.removeStaDir();
   }
 
+  /** where a folder update writes each new file before it replaces the older one */
+  get scratchPath(): string {
+    return staFile(this.dir, this.meta, 'next');
+  }
+
   /** A cancelled download: deletes the partial file and its resume data. */
   async remove(): Promise<void> {
     await fsp.rm(this.path, { force: true });
+    await fsp.rm(this.scratchPath, { force: true });
     await fsp.rm(staFile(this.dir, this.meta, 'resume.json'), { force: true });
     await this.removeStaDir();
   }
 
   /** A download whose files are all in place already (a crash came between placing them and this cleanup): its leftovers go. */
   static async removeLeftovers(dir: string, meta: Metainfo): Promise<void> {
-    await fsp.rm(staFile(dir, meta, 'part'), { force: true });
-    await fsp.rm(staFile(dir, meta, 'resume.json'), { force: true });
+    for (const kind of ['part', 'resume.json', 'next'] as const) await fsp.rm(staFile(dir, meta, kind), { force: true });
     await removeStaDirIfEmpty(path.join(dir, STA_DIR));
   }
 

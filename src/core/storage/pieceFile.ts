@@ -26,6 +26,26 @@ export async function writeFull(file: Pick<PositionalFile, 'write'>, buf: Buffer
   }
 }
 
+/** bytes per copy between files (a finished download written out) */
+export const COPY_CHUNK = 4 << 20;
+
+/** Copies `length` bytes of `from` at `offset` to the start of `to`, `buf` at a time; `what` names `from` if it ends early. */
+export async function copyRange(
+  from: Pick<PositionalFile, 'read'>,
+  to: Pick<PositionalFile, 'write'>,
+  offset: number,
+  length: number,
+  buf: Buffer,
+  what: string,
+): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, length - done), offset + done);
+    if (bytesRead === 0) throw new Error(`${what} ended early at byte ${offset + done}`);
+    await writeFull(to, buf.subarray(0, bytesRead), done);
+    done += bytesRead;
+  }
+}
+
 export class PieceFile {
   private readonly inflight = new Map<number, Promise<boolean>>();
   private pending = 0;

@@ -8,11 +8,12 @@ import type { Metainfo } from '../metainfo';
 import { pieceSize } from '../pieces';
 import { FileGuard } from './fileGuard';
 import { FolderFile } from './folderFile';
-import { findFolderPlace, openFolder, placeFolder } from './folderPlacement';
+import { findFolderPlace, openFolder, placeFolder, updateFolder } from './folderPlacement';
+import { type FolderCopy, folderSource } from './folderUpdate';
 import { Hasher } from './hasher';
 import { PartialFile } from './partialFile';
 import { PieceFile, type Recycle } from './pieceFile';
-import { type FileIdentity, type LocalCopy, reuseInto } from './localCopy';
+import { type FileIdentity, fileSource, type LocalCopy, type ReuseIntoOptions, type ReuseSource, reuseInto } from './localCopy';
 import { findPlace, placeFinal, relPathOf, replaceFinal } from './placement';
 import type { PositionalFile } from './seedFile';
 import { openSeedFile } from './seedOpening';
@@ -36,6 +37,7 @@ export class PieceStore {
   private target: string;
   private readonly relPath: string;
   private readonly replaces: FileIdentity | undefined;
+  private readonly replacesFolder: FolderCopy | undefined;
   private readonly warnListeners: ((message: string) => void)[] = [];
   private reusedAtFinish = 0;
   /** the download in progress; undefined once the file is complete at `target` */
@@ -51,6 +53,7 @@ export class PieceStore {
     this.target = p.target;
     this.relPath = p.relPath ?? p.meta.name;
     this.replaces = p.replaces;
+    this.replacesFolder = p.replacesFolder;
     this.partial = p.partial;
     this.have = p.have;
     this.selection = p.selection;
@@ -68,7 +71,7 @@ export class PieceStore {
 
   /**
    * Downloads (or resumes downloading) `meta` into `opts.dir` at `opts.relPath`. For an update, the
-   * pieces of the older file there that match are copied into the partial file first (`reusedBytes`).
+   * pieces of the older file (or folder) there that match are copied into the partial file first (`reusedBytes`).
    */
   static async open(opts: PieceStoreOptions): Promise<PieceStore> {
     const { meta, signal, onCheckProgress } = opts;
@@ -83,14 +86,13 @@ export class PieceStore {
     let update: LocalCopy | undefined;
     try {
       const placeOpts = { relPath, onExisting: opts.onExisting, hasher, log, onCheckProgress, signal };
+      const reuse = { lanes: hasher.size + 1, log, onProgress: onCheckProgress, signal };
       if (meta.multiFile) {
         const folder = await findFolderPlace(dir, relPath, meta, placeOpts);
         if (folder.existing) return await PieceStore.serving({ ...common, target: folder.target, handle: folder.existing.file, have: folder.existing.have });
         const partial = await PartialFile.open(dir, meta, hasher, log, onCheckProgress, signal);
-        const store = new PieceStore({ ...common, target: folder.target, partial, handle: partial.handle, have: partial.have });
-        // every piece already here (a crash came just before the files were written out): write them now
-        if (store.complete) await store.finish().catch((e) => store.close().then(() => Promise.reject(e)));
-        return store;
+        const store = new PieceStore({ ...common, target: folder.target, replacesFolder: folder.update, partial, handle: partial.handle, have: partial.have });
+        return await store.begin(partial, folder.update && folderSource(folder.update, meta), reuse);
       }
       const place = await findPlace(dir, meta, placeOpts);
       if (place.existing) {
@@ -99,23 +101,30 @@ export class PieceStore {
       update = place.update;
       const partial = await PartialFile.open(dir, meta, hasher, log, onCheckProgress, signal);
       const store = new PieceStore({ ...common, target: place.target, replaces: update?.identity, partial, handle: partial.handle, have: partial.have });
-      try {
-        const reuse = { lanes: hasher.size + 1, log, onProgress: onCheckProgress, signal };
-        if (update) await reuseInto(update, meta, partial, (i, buf, recycle) => store.file.write(i, buf, recycle), reuse);
-        await update?.handle.close(); // before the old file may be renamed over (Windows)
-        // every piece already here (all reused, or a crash came just before the final move): put it in place now
-        if (store.have.complete) await store.finish();
-      } catch (e) {
-        await store.close();
-        throw e;
-      }
-      return store;
+      // the old file is closed before it may be renamed over (Windows)
+      return await store.begin(partial, update && fileSource(update, meta), reuse, async () => update?.handle.close());
     } catch (e) {
       if (!opts.hasher) await hasher.close();
       throw e;
     } finally {
       await update?.handle.close();
     }
+  }
+
+  /**
+   * A new download's first steps: the pieces of an older copy that match are reused (an update), and if every
+   * piece is here already (all reused, or a crash came just before the files were put in place) it finishes now.
+   */
+  private async begin(partial: PartialFile, older: ReuseSource | undefined, reuse: ReuseIntoOptions, reused?: () => Promise<void>): Promise<PieceStore> {
+    try {
+      if (older) await reuseInto(older, this.meta, partial, (i, buf, recycle) => this.file.write(i, buf, recycle), reuse);
+      await reused?.();
+      if (this.complete) await this.finish();
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    return this;
   }
 
   /** Bytes of this download taken from an older local copy (an update) rather than from peers. */
@@ -232,8 +241,12 @@ export class PieceStore {
   /** A multi-file torrent's files written out from the partial file (then deleted); pieces are read from the files from now on. */
   private async finishFolder(partial: PartialFile): Promise<string> {
     const sel = this.selection && { ...this.selection, sidePath: partial.sidePath };
-    const final = await placeFolder(partial.handle, partial.dir, this.relPath, this.meta, this.target, sel);
-    if (final !== this.target) this.warn(`${this.target} appeared during the download; saved the files in ${final}`);
+    const older = this.replacesFolder;
+    const final = older
+      ? await updateFolder(partial, this.relPath, this.meta, older, sel)
+      : await placeFolder(partial.handle, partial.dir, this.relPath, this.meta, this.target, sel);
+    const why = older ? 'changed while its update was downloading; kept it as it is and' : 'appeared during the download;';
+    if (final !== this.target) this.warn(`${this.target} ${why} saved the files in ${final}`);
     const [folder, part] = [new FolderFile(final, this.meta.files, undefined, sel), this.file];
     await folder.noteAll(); // the files as written: one changed later is never served
     this.file = new PieceFile(folder, this.meta, this.have, this.hasher, this.log, () => {});

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Metainfo } from '../metainfo';
 import type { FileState } from './fileGuard';
 import type { Hasher } from './hasher';
+import type { FolderCopy } from './folderUpdate';
 import type { FileIdentity } from './localCopy';
 import type { PartialFile } from './partialFile';
 import type { OnExisting } from './placement';
@@ -49,6 +50,8 @@ export interface StoreParts {
   relPath?: string;
   /** the older file at `target` that the finished download replaces, as it was checked */
   replaces?: FileIdentity;
+  /** a folder torrent's update: the older folder at `target` whose files the finished download replaces */
+  replacesFolder?: FolderCopy;
   partial?: PartialFile;
   handle: PositionalFile;
   have: Bitfield;

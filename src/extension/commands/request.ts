@@ -92,7 +92,7 @@ export async function requestCommand(service: StaService, item?: RemoteFileItem 
  * different file. One folder torrent asked for alone (not yet here) first lists its files to pick from (`pickIn`).
  */
 export async function requestFiles(service: StaService, files: CatalogFileJson[], pickIn?: FilePicker): Promise<void> {
-  const blocked: { file: CatalogFileJson; path: string }[] = [];
+  const blocked: Blocked[] = [];
   for (const file of files) {
     const name = displayText(file.path);
     const mark = markFor(service, file);
@@ -104,15 +104,17 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
       if (files.length === 1) void vscode.window.showInformationMessage(have);
       continue;
     }
+    let picked: Blocked['picked'];
     try {
       const pick = files.length === 1 && mark === 'missing' && pickIn && !service.transfers.running(file.infoHash);
-      const picked = pick ? await pickedFiles(service, file, pickIn) : undefined;
-      if (picked === CANCELLED) return;
+      const answer = pick ? await pickedFiles(service, file, pickIn) : undefined;
+      if (answer === CANCELLED) return;
+      picked = answer;
       const t = await service.transfers.request(file, mark === 'updateAvailable' ? 'update' : 'refuse', picked?.select, picked?.meta);
       const same = vscode.l10n.t('STA: {0} is already in the workspace with the same content; seeding it.', name);
       if (t.done && files.length === 1) void vscode.window.showInformationMessage(same);
     } catch (e) {
-      if (e instanceof ExistingFileError) blocked.push({ file, path: e.path });
+      if (e instanceof ExistingFileError) blocked.push({ file, path: e.path, picked });
       else void vscode.window.showErrorMessage(vscode.l10n.t('STA: could not download {0}: {1}', name, displayText((e as Error).message)));
     }
   }
@@ -130,8 +132,15 @@ async function pickedFiles(service: StaService, file: CatalogFileJson, pickIn: F
   return { meta, select: picked.length < meta.files.length ? picked : undefined };
 }
 
+/** A download that found a different file (or folder) where it would land; `picked`: the files the user kept of a folder torrent. */
+interface Blocked {
+  file: CatalogFileJson;
+  path: string;
+  picked?: { meta: Metainfo; select?: string[] };
+}
+
 /** A different file, not shared, is where downloads would land: save beside it, update it (the user's choice), or leave it. */
-async function askAboutExisting(service: StaService, blocked: { file: CatalogFileJson; path: string }[]): Promise<void> {
+async function askAboutExisting(service: StaService, blocked: Blocked[]): Promise<void> {
   const one = blocked.length === 1;
   const message = one
     ? vscode.l10n.t('{0} already exists with different content. STA will not overwrite it unless you choose Update.', displayText(blocked[0].path))
@@ -140,9 +149,9 @@ async function askAboutExisting(service: StaService, blocked: { file: CatalogFil
   const update = one ? vscode.l10n.t('Update It') : vscode.l10n.t('Update Them');
   const pick = await vscode.window.showWarningMessage(message, beside, update, vscode.l10n.t('Cancel'));
   if (pick !== beside && pick !== update) return;
-  for (const { file } of blocked) {
+  for (const { file, picked } of blocked) {
     try {
-      await service.transfers.request(file, pick === beside ? 'suffix' : 'update');
+      await service.transfers.request(file, pick === beside ? 'suffix' : 'update', picked?.select, picked?.meta);
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('STA: could not download {0}: {1}', displayText(file.path), displayText((e as Error).message)));
     }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createTorrent, type Metainfo } from '../../../../src/core/metainfo';
 import { pieceSize } from '../../../../src/core/pieces';
 import { Hasher } from '../../../../src/core/storage/hasher';
-import { openLocalCopy, reusePieces } from '../../../../src/core/storage/localCopy';
+import { fileSource, openLocalCopy, reusePieces } from '../../../../src/core/storage/localCopy';
 import { PieceStore } from '../../../../src/core/storage/pieceStore';
 import { ExistingFileError } from '../../../../src/core/storage/placement';
 import { PathError } from '../../../../src/core/storage/safePath';
@@ -241,7 +241,7 @@ describe('PieceStore: update from an older local copy', () => {
     const errors: Error[] = [];
     try {
       const opts = { lanes: 1, onReused: () => undefined, onReadError: (e: Error) => errors.push(e) };
-      const reused = await reusePieces(copy, meta, have, async (i) => (have.set(i), true), opts);
+      const reused = await reusePieces(fileSource(copy, meta), meta, have, async (i) => (have.set(i), true), opts);
       assert.equal(reused, 3 * PL);
       assert.equal(have.count, 3);
       assert.equal(errors.length, 1);

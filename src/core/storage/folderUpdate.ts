@@ -1,0 +1,120 @@
+// A folder torrent's update: the older folder already at the target (an earlier version of the same
+// catalog path, or the user's own folder there). Each file of the new version found at its path lends its
+// bytes to the pieces it covers, read at the new layout's offsets (a piece is kept only if its SHA-1
+// matches). Once the new version is complete its files replace the older ones in place — but only if every
+// older file is still as it was checked and nothing else took a new file's path; otherwise the folder is
+// left as it is and the new version goes beside it. Files the new version no longer has are left where
+// they are: the folder may hold the user's own files too.
+import { constants as C, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Metainfo } from '../metainfo';
+import { pieceSize } from '../pieces';
+import { type FileSpan, spansOf } from '../torrentFiles';
+import { type FileIdentity, identityOf, type ReuseSource, sameFile } from './localCopy';
+import { COPY_CHUNK, copyRange, readFull } from './pieceFile';
+import { placeFinal, replaceFinal } from './placement';
+import { folderInside, NotAFolderError, PathError } from './safePath';
+import type { PositionalFile } from './seedFile';
+
+/** What is at one new file's path in the older folder: the older file as checked, nothing, or something else (a folder, a link). */
+export type OlderPath = FileIdentity | 'free' | 'taken';
+
+/** The older folder as the new version's files see it. */
+export interface FolderCopy {
+  root: string;
+  /** by index in the new version's file list */
+  olds: OlderPath[];
+}
+
+async function olderPathOf(root: string, relPath: string): Promise<OlderPath> {
+  let where;
+  try {
+    where = await folderInside(root, relPath);
+  } catch (e) {
+    if (e instanceof PathError || e instanceof NotAFolderError) return 'taken'; // a link, or a file where a folder must be
+    throw e;
+  }
+  if (!where.exists) return 'free';
+  const st = await fsp.lstat(path.join(where.folder, where.name)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  if (!st) return 'free';
+  return st.isFile() ? identityOf(st) : 'taken';
+}
+
+/** Notes what is at each of `meta`'s file paths in `root` now. */
+export async function openFolderCopy(root: string, meta: Metainfo): Promise<FolderCopy> {
+  const olds: OlderPath[] = [];
+  for (const f of meta.files) olds.push(await olderPathOf(root, f.path));
+  return { root, olds };
+}
+
+const pieceSpans = (meta: Metainfo, index: number) => spansOf(meta.files, index * meta.pieceLength, pieceSize(meta, index));
+
+/** The older files as a source of pieces: a piece is read only where every file it covers is there and long enough. */
+export function folderSource(copy: FolderCopy, meta: Metainfo): ReuseSource {
+  const reaches = (s: FileSpan) => {
+    const old = copy.olds[s.file];
+    return typeof old === 'object' && old.size >= s.fileOffset + s.length;
+  };
+  return {
+    path: copy.root,
+    covers: (index) => pieceSpans(meta, index).every(reaches),
+    read: async (buf, position) => {
+      let at = 0;
+      for (const s of spansOf(meta.files, position, buf.length)) {
+        const { folder, name } = await folderInside(copy.root, meta.files[s.file].path); // no link on the way, now
+        const handle = await fsp.open(path.join(folder, name), C.O_RDONLY | C.O_NOFOLLOW);
+        try {
+          await readFull(handle, buf.subarray(at, at + s.length), s.fileOffset);
+        } finally {
+          await handle.close();
+        }
+        at += s.length;
+      }
+    },
+  };
+}
+
+const same = (now: OlderPath, then: OlderPath) => (typeof then === 'object' ? typeof now === 'object' && sameFile(now, then) : now === then);
+
+/**
+ * Writes the complete new version from `part` into the older folder (`copy.root`, which is `relPath` in
+ * `dir`): each file (of `only`, when given) first to `scratch`, then renamed over its older version or
+ * linked to its free path. False, with nothing written, when the folder is no longer as it was checked
+ * (or a path is taken by a folder or a link). Throws if a file changes while the new ones go in.
+ */
+export async function replaceFolderFiles(
+  part: PositionalFile,
+  dir: string,
+  relPath: string,
+  meta: Metainfo,
+  copy: FolderCopy,
+  scratch: string,
+  only?: Set<number>,
+): Promise<boolean> {
+  const files = [...meta.files.entries()].filter(([i]) => !only || only.has(i));
+  for (const [i, f] of files) {
+    const then = copy.olds[i];
+    if (then === 'taken' || !same(await olderPathOf(copy.root, f.path), then)) return false;
+  }
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(COPY_CHUNK, meta.length)));
+  for (const [i, f] of files) {
+    await copyOut(part, scratch, f.offset, f.length, buf);
+    const planned = path.join(copy.root, ...f.path.split('/'));
+    const rel = `${relPath}/${f.path}`;
+    const old = copy.olds[i];
+    const final = typeof old === 'object' ? await replaceFinal(scratch, dir, rel, planned, old) : await placeFinal(scratch, dir, rel, planned);
+    if (final !== planned) throw new Error(`${planned} changed while its update was being written; its new version is at ${final}`);
+  }
+  return true;
+}
+
+/** `length` bytes of `part` from `offset` into a new file at `scratch` (one left by a crash is replaced; never through a link). */
+async function copyOut(part: PositionalFile, scratch: string, offset: number, length: number, buf: Buffer): Promise<void> {
+  await fsp.rm(scratch, { force: true });
+  const out = await fsp.open(scratch, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
+  try {
+    await copyRange(part, out, offset, length, buf, 'the partial file');
+  } finally {
+    await out.close();
+  }
+}
