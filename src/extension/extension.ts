@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import * as fileActions from './commands/fileActions';
 import { LinkOpener } from './commands/openLink';
 import { FolderSharer } from './commands/shareFolder';
-import { requestCommand } from './commands/request';
+import { requestCommand, RequestQuestions } from './commands/request';
 import * as startStop from './commands/startStop';
 import * as team from './commands/team';
 import * as transferActions from './commands/transferActions';
@@ -36,6 +36,8 @@ export interface StaApi {
   teamKeys: TeamKeys;
   /** magnets and .torrents: STA: Open Magnet Link or .torrent… and the vscode:// handler (its `confirm` is the modal) */
   links: LinkOpener;
+  /** STA: Request's questions (a folder torrent's files, a different file in the way) */
+  requests: RequestQuestions;
   /** Share Folder via STA (its `confirm` is the modal) */
   folders: FolderSharer;
   statusBar: StatusBar;
@@ -82,7 +84,8 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   command(Commands.start, () => startStop.startCommand(service));
   command(Commands.stop, () => startStop.stopCommand(service));
   command(Commands.update, () => startStop.updateCommand(service));
-  command(Commands.request, (item) => requestCommand(service, item, (meta) => links.pickFiles(meta)));
+  const requests = new RequestQuestions((meta) => links.pickFiles(meta));
+  command(Commands.request, (item) => requestCommand(service, item, requests));
   command(Commands.startLocalTracker, () => team.startLocalTrackerCommand(service, localTracker, teamKeys));
   command(Commands.stopLocalTracker, () => team.stopLocalTrackerCommand(localTracker));
   command(Commands.copyInvite, () => team.copyInviteCommand(localTracker, teamKeys));
@@ -105,5 +108,5 @@ export function activate(context: vscode.ExtensionContext): StaApi {
   // autoStart comes from user settings only; the first Start in a workspace still asks
   if (readSettings().autoStart && vscode.workspace.isTrusted && workspaceFolder()) void startStop.startCommand(service);
   log.info(`STA activated (views: ${Object.values(Views).join(', ')})`);
-  return { service, localTracker, consent, teamKeys, links, folders, statusBar, settingsChanges, trackerFiles, transfers: transfersView, shared };
+  return { service, localTracker, consent, teamKeys, links, requests, folders, statusBar, settingsChanges, trackerFiles, transfers: transfersView, shared };
 }

@@ -74,7 +74,19 @@ async function folderFiles(service: StaService, item: RemoteFolderItem): Promise
 /** Asks which files of a folder torrent to download (every file picked at first); undefined: cancelled. */
 export type FilePicker = (meta: Metainfo) => Promise<string[] | undefined>;
 
-export async function requestCommand(service: StaService, item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson, pickIn?: FilePicker): Promise<void> {
+/** The questions Request puts to the user; extension-host tests answer them in the user's place. */
+export class RequestQuestions {
+  /** "… already exists with different content": save beside it, update it, or leave it (undefined) */
+  existing = async (message: string, beside: string, update: string): Promise<'beside' | 'update' | undefined> => {
+    const pick = await vscode.window.showWarningMessage(message, beside, update, vscode.l10n.t('Cancel'));
+    return pick === beside ? 'beside' : pick === update ? 'update' : undefined;
+  };
+
+  /** `pickFiles`: a folder torrent's files to keep (the magnet box's list) */
+  constructor(readonly pickFiles?: FilePicker) {}
+}
+
+export async function requestCommand(service: StaService, item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson, ask = new RequestQuestions()): Promise<void> {
   if (!service.running) {
     const pick = await vscode.window.showInformationMessage(vscode.l10n.t('STA is not running: start it to see the tracker\'s files.'), vscode.l10n.t('Start'));
     if (pick) await vscode.commands.executeCommand(Commands.start);
@@ -84,14 +96,15 @@ export async function requestCommand(service: StaService, item?: RemoteFileItem 
   if (item instanceof RemoteFolderItem) files = await folderFiles(service, item);
   else if (item) files = ['file' in item ? item.file : item];
   else files = await pickFiles(service);
-  await requestFiles(service, files, pickIn);
+  await requestFiles(service, files, ask);
 }
 
 /**
  * Downloads each file: an update where the workspace has an older version; one question for those in the way of a
  * different file. One folder torrent asked for alone (not yet here) first lists its files to pick from (`pickIn`).
  */
-export async function requestFiles(service: StaService, files: CatalogFileJson[], pickIn?: FilePicker): Promise<void> {
+export async function requestFiles(service: StaService, files: CatalogFileJson[], ask: RequestQuestions): Promise<void> {
+  const pickIn = ask.pickFiles;
   const blocked: Blocked[] = [];
   for (const file of files) {
     const name = displayText(file.path);
@@ -118,7 +131,7 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
       else void vscode.window.showErrorMessage(vscode.l10n.t('STA: could not download {0}: {1}', name, displayText((e as Error).message)));
     }
   }
-  if (blocked.length > 0) await askAboutExisting(service, blocked);
+  if (blocked.length > 0) await askAboutExisting(service, blocked, ask);
 }
 
 const CANCELLED = 'cancelled';
@@ -140,18 +153,18 @@ interface Blocked {
 }
 
 /** A different file, not shared, is where downloads would land: save beside it, update it (the user's choice), or leave it. */
-async function askAboutExisting(service: StaService, blocked: Blocked[]): Promise<void> {
+async function askAboutExisting(service: StaService, blocked: Blocked[], ask: RequestQuestions): Promise<void> {
   const one = blocked.length === 1;
   const message = one
     ? vscode.l10n.t('{0} already exists with different content. STA will not overwrite it unless you choose Update.', displayText(blocked[0].path))
     : vscode.l10n.t('{0} already exist with different content. STA will not overwrite them unless you choose Update.', filesText(blocked.length));
   const beside = one ? vscode.l10n.t('Save Beside It') : vscode.l10n.t('Save Beside Them');
   const update = one ? vscode.l10n.t('Update It') : vscode.l10n.t('Update Them');
-  const pick = await vscode.window.showWarningMessage(message, beside, update, vscode.l10n.t('Cancel'));
-  if (pick !== beside && pick !== update) return;
+  const pick = await ask.existing(message, beside, update);
+  if (!pick) return;
   for (const { file, picked } of blocked) {
     try {
-      await service.transfers.request(file, pick === beside ? 'suffix' : 'update', picked?.select, picked?.meta);
+      await service.transfers.request(file, pick === 'beside' ? 'suffix' : 'update', picked?.select, picked?.meta);
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('STA: could not download {0}: {1}', displayText(file.path), displayText((e as Error).message)));
     }

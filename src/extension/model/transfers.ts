@@ -211,6 +211,7 @@ export class Transfers extends Disposable {
       t.progress = session.progress();
       this.journal.remove(t.infoHash);
       this.shares.addDownloaded(p, t.meta);
+      this.retireReplaced(t);
       this._onDidChange.fire(t);
       this._onDidFinish.fire(t);
     });
@@ -222,6 +223,16 @@ export class Transfers extends Disposable {
       queueMicrotask(() => this._onDidFinish.fire(t));
     }
     return t;
+  }
+
+  /** An update finished in place: an older finished download at the same path is gone from disk, so its row and seed go too. */
+  private retireReplaced(t: Transfer): void {
+    for (const [k, old] of this.byInfoHash) {
+      if (old === t || old.kind !== 'download' || !old.done || old.path !== t.path) continue;
+      this.byInfoHash.delete(k);
+      this.seeding.forget(k);
+      void this.engine?.remove(k);
+    }
   }
 
   /** A seeding limit was reached: the download stops seeding (its file stays) and its row says why; Resume seeds it again. */
