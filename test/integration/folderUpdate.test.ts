@@ -50,6 +50,7 @@ describe('update: a folder torrent, only what changed moves', function () {
     await fsp.appendFile(join(src, 'level.json'), randomBytes(3000));
     await fsp.rm(join(src, 'old-notes.txt'));
     await writeRandomFile(join(src, 'textures/sky.png'), 300_000);
+    const floorBefore = await fsp.stat(join(out, 'assets', 'textures/floor.png'));
     share = startSta(['share', src, '--as-one', '--tracker', tracker.announce, '--host', '127.0.0.1']);
     await share.waitEvent((e) => e.type === 'sharing', 'version 2 shared', 30_000);
     const args = ['assets', '--tracker', tracker.announce, '--out', out, '--timeout', '40'];
@@ -75,6 +76,8 @@ describe('update: a folder torrent, only what changed moves', function () {
       assert.equal(await sha256File(join(out, 'assets', p)), await sha256File(join(src, p)), p);
     }
     assert.equal(await fsp.readFile(join(out, 'assets', 'my-todo.md'), 'utf8'), 'mine\n');
+    const floor = await fsp.stat(join(out, 'assets', 'textures/floor.png'));
+    assert.deepEqual([floor.ino, floor.mtimeMs], [floorBefore.ino, floorBefore.mtimeMs], 'floor.png, unchanged, is not written again');
     assert.equal((await fsp.stat(join(out, 'assets', 'old-notes.txt'))).size, 1234, 'a file version 2 no longer has stays');
     assert.deepEqual(await listTree(out), [
       'assets',

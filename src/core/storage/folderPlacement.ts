@@ -136,8 +136,15 @@ export async function placeFolder(
  * replaceFolderFiles); when that folder changed since it was checked, it stays as it is and the new
  * version goes into a new folder beside it, as placeFolder does. Returns the folder the files are in.
  */
-export async function updateFolder(part: PartialFile, relPath: string, meta: Metainfo, copy: FolderCopy, sel?: Selection & SideFile): Promise<string> {
-  if (!(await replaceFolderFiles(part.handle, part.dir, relPath, meta, copy, part.scratchPath, sel?.files))) {
+export async function updateFolder(
+  part: PartialFile,
+  relPath: string,
+  meta: Metainfo,
+  copy: FolderCopy,
+  hasher: Hasher,
+  sel?: Selection & SideFile,
+): Promise<string> {
+  if (!(await replaceFolderFiles(part.handle, part.dir, relPath, meta, copy, part.scratchPath, hasher, sel?.files))) {
     return placeFolder(part.handle, part.dir, relPath, meta, copy.root, sel);
   }
   if (sel) await writeSide(part.handle, sel.sidePath, meta, sel);

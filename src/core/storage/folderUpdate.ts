@@ -3,13 +3,17 @@
 // bytes to the pieces it covers, read at the new layout's offsets (a piece is kept only if its SHA-1
 // matches). Once the new version is complete its files replace the older ones in place — but only if every
 // older file is still as it was checked and nothing else took a new file's path; otherwise the folder is
-// left as it is and the new version goes beside it. Files the new version no longer has are left where
-// they are: the folder may hold the user's own files too.
+// left as it is and the new version goes beside it. A file whose every piece came from its older version
+// (same path, same length) is not written again: it keeps its bytes and its modification time, so a watcher
+// sees only the files that changed. Files the new version no longer has are left where they are: the folder
+// may hold the user's own files too.
 import { constants as C, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { Bitfield } from '../bitfield';
 import type { Metainfo } from '../metainfo';
-import { pieceSize } from '../pieces';
+import { pieceHash, pieceSize } from '../pieces';
 import { type FileSpan, spansOf } from '../torrentFiles';
+import type { Hasher } from './hasher';
 import { type FileIdentity, identityOf, type ReuseSource, sameFile } from './localCopy';
 import { COPY_CHUNK, copyRange, readFull } from './pieceFile';
 import { placeFinal, replaceFinal } from './placement';
@@ -24,6 +28,8 @@ export interface FolderCopy {
   root: string;
   /** by index in the new version's file list */
   olds: OlderPath[];
+  /** the pieces read from the older files (in this run: a resumed update rewrites the files it cannot vouch for) */
+  fromOlder: Bitfield;
 }
 
 async function olderPathOf(root: string, relPath: string): Promise<OlderPath> {
@@ -44,7 +50,7 @@ async function olderPathOf(root: string, relPath: string): Promise<OlderPath> {
 export async function openFolderCopy(root: string, meta: Metainfo): Promise<FolderCopy> {
   const olds: OlderPath[] = [];
   for (const f of meta.files) olds.push(await olderPathOf(root, f.path));
-  return { root, olds };
+  return { root, olds, fromOlder: new Bitfield(meta.pieceCount) };
 }
 
 const pieceSpans = (meta: Metainfo, index: number) => spansOf(meta.files, index * meta.pieceLength, pieceSize(meta, index));
@@ -58,16 +64,11 @@ export function folderSource(copy: FolderCopy, meta: Metainfo): ReuseSource {
   return {
     path: copy.root,
     covers: (index) => pieceSpans(meta, index).every(reaches),
+    reused: (index) => copy.fromOlder.set(index),
     read: async (buf, position) => {
       let at = 0;
       for (const s of spansOf(meta.files, position, buf.length)) {
-        const { folder, name } = await folderInside(copy.root, meta.files[s.file].path); // no link on the way, now
-        const handle = await fsp.open(path.join(folder, name), C.O_RDONLY | C.O_NOFOLLOW);
-        try {
-          await readFull(handle, buf.subarray(at, at + s.length), s.fileOffset);
-        } finally {
-          await handle.close();
-        }
+        await readOlder(copy.root, meta.files[s.file].path, buf.subarray(at, at + s.length), s.fileOffset);
         at += s.length;
       }
     },
@@ -89,6 +90,7 @@ export async function replaceFolderFiles(
   meta: Metainfo,
   copy: FolderCopy,
   scratch: string,
+  hasher: Hasher,
   only?: Set<number>,
 ): Promise<boolean> {
   const files = [...meta.files.entries()].filter(([i]) => !only || only.has(i));
@@ -98,6 +100,7 @@ export async function replaceFolderFiles(
   }
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(COPY_CHUNK, meta.length)));
   for (const [i, f] of files) {
+    if (await olderHolds(copy, meta, i, part, hasher)) continue;
     await copyOut(part, scratch, f.offset, f.length, buf);
     const planned = path.join(copy.root, ...f.path.split('/'));
     const rel = `${relPath}/${f.path}`;
@@ -106,6 +109,44 @@ export async function replaceFolderFiles(
     if (final !== planned) throw new Error(`${planned} changed while its update was being written; its new version is at ${final}`);
   }
   return true;
+}
+
+/**
+ * File `i`'s older version holds the new bytes already: it has their length, and each piece the file is in
+ * either came from the older files or, rebuilt from this file's older bytes and the download's bytes of the
+ * other files in it (a piece it shares with a changed neighbour), matches its hash.
+ */
+async function olderHolds(copy: FolderCopy, meta: Metainfo, i: number, part: PositionalFile, hasher: Hasher): Promise<boolean> {
+  const old = copy.olds[i];
+  const f = meta.files[i];
+  if (typeof old !== 'object' || old.size !== f.length) return false;
+  if (f.length === 0) return true;
+  const last = Math.floor((f.offset + f.length - 1) / meta.pieceLength);
+  for (let p = Math.floor(f.offset / meta.pieceLength); p <= last; p++) {
+    if (copy.fromOlder.has(p)) continue;
+    const buf = Buffer.allocUnsafeSlow(pieceSize(meta, p));
+    let at = 0;
+    for (const s of pieceSpans(meta, p)) {
+      const view = buf.subarray(at, at + s.length);
+      if (s.file === i) await readOlder(copy.root, f.path, view, s.fileOffset);
+      else await readFull(part, view, p * meta.pieceLength + at);
+      at += s.length;
+    }
+    const { digest } = await hasher.sha1(buf); // (buf is the worker's now)
+    if (!digest.equals(pieceHash(meta.pieceHashes, p))) return false;
+  }
+  return true;
+}
+
+/** Bytes of the older file at `relPath` in `root` (no link on the way, none at the file). */
+async function readOlder(root: string, relPath: string, into: Buffer, position: number): Promise<void> {
+  const { folder, name } = await folderInside(root, relPath);
+  const handle = await fsp.open(path.join(folder, name), C.O_RDONLY | C.O_NOFOLLOW);
+  try {
+    await readFull(handle, into, position);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `length` bytes of `part` from `offset` into a new file at `scratch` (one left by a crash is replaced; never through a link). */

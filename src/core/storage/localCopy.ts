@@ -56,6 +56,8 @@ export interface ReuseSource {
   covers(index: number): boolean;
   /** reads `buf.length` bytes at `position` of the new version; throws if the older data ends early */
   read(buf: Buffer, position: number): Promise<void>;
+  /** piece `index` was read here, matched its hash and was written into the download */
+  reused?(index: number): void;
 }
 
 /** One older file as a source: piece i is read at piece i's offset. */
@@ -120,6 +122,7 @@ export async function reusePieces(
       }
       if (await write(index, buf, (b) => (spare = b))) {
         reused += size;
+        copy.reused?.(index);
         opts.onReused(size);
       }
       checked += size;

@@ -243,7 +243,7 @@ export class PieceStore {
     const sel = this.selection && { ...this.selection, sidePath: partial.sidePath };
     const older = this.replacesFolder;
     const final = older
-      ? await updateFolder(partial, this.relPath, this.meta, older, sel)
+      ? await updateFolder(partial, this.relPath, this.meta, older, this.hasher, sel)
       : await placeFolder(partial.handle, partial.dir, this.relPath, this.meta, this.target, sel);
     const why = older ? 'changed while its update was downloading; kept it as it is and' : 'appeared during the download;';
     if (final !== this.target) this.warn(`${this.target} ${why} saved the files in ${final}`);
