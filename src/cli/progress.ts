@@ -48,18 +48,18 @@ export function makeReporter(json: boolean): Reporter {
   };
 }
 
-/** Wires a session's events to a reporter; returns a function that unsubscribes. */
-export function report(session: TorrentSession, r: Reporter): () => void {
-  const offs = [
-    session.on('progress', (p) => r.progress(p)),
-    session.on('state', (state, reason) => r.event('state', { name: session.meta.name, infoHash: session.infoHashHex, state, ...(reason ? { reason } : {}) })),
-    session.on('peerAdded', (address) => r.event('peer-added', { address })),
-    session.on('peerRemoved', (address, reason) => r.event('peer-removed', { address, reason })),
-    session.on('peerBanned', (address, reason) => r.event('peer-banned', { address, reason })),
-    session.on('warning', (message) => r.event('warning', { message })),
-    session.on('done', (path) => r.event('done', { name: session.meta.name, infoHash: session.infoHashHex, path })),
-  ];
-  return () => offs.forEach((off) => off());
+/**
+ * Wires a session's events to a reporter, for the session's life. (No unsubscribe handle: one kept in the
+ * closures' shared context would keep seven more functions alive per session, and `sta share` has thousands.)
+ */
+export function report(session: TorrentSession, r: Reporter): void {
+  session.on('progress', (p) => r.progress(p));
+  session.on('state', (state, reason) => r.event('state', { name: session.meta.name, infoHash: session.infoHashHex, state, ...(reason ? { reason } : {}) }));
+  session.on('peerAdded', (address) => r.event('peer-added', { address }));
+  session.on('peerRemoved', (address, reason) => r.event('peer-removed', { address, reason }));
+  session.on('peerBanned', (address, reason) => r.event('peer-banned', { address, reason }));
+  session.on('warning', (message) => r.event('warning', { message }));
+  session.on('done', (path) => r.event('done', { name: session.meta.name, infoHash: session.infoHashHex, path }));
 }
 
 /**

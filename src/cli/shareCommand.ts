@@ -36,7 +36,8 @@ export async function shareCommand(argv: string[]): Promise<number> {
   const targets = await Promise.all(positionals.map(targetOf));
   const reporter = values.json ? gatheredLines(makeReporter(true)) : makeReporter(false);
   const engine = new Engine(engineOptions);
-  engine.on('session', (session) => report(session, { ...reporter, progress: () => {} }));
+  const seedReporter = { ...reporter, progress: () => {} }; // a seed's progress lines would be noise
+  engine.on('session', (session) => report(session, seedReporter));
   const port = await engine.listen();
   reporter.event('listening', { host: values.host, port, peerId: engine.peerId.toString('hex') });
   const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sta', 'metainfo');

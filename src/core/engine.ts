@@ -164,10 +164,13 @@ export class Engine extends TypedEmitter<EngineEvents> {
     this.pending.add(conn);
   }
 
+  /** room for more connections under the engine's cap (one function for every session) */
+  private readonly connectionRoom = () => this.maxConnections - this.connectionCount;
+
   private add(meta: Metainfo, store: PieceStore, catalogPath?: string, extra: readonly string[] = []): TorrentSession {
     const tiers = this.trackerTiers;
-    const known = new Set(tiers?.flat());
-    const more = [...new Set(extra.map(announceUrlOf))].filter((u) => !known.has(u)).map((u) => [u]);
+    const known = tiers?.flat() ?? [];
+    const more = [...new Set(extra.map(announceUrlOf))].filter((u) => !known.includes(u)).map((u) => [u]);
     const session = new TorrentSession({
       meta,
       store,
@@ -183,7 +186,7 @@ export class Engine extends TypedEmitter<EngineEvents> {
       uploadThrottle: this.uploadThrottle,
       downloadThrottle: this.downloadThrottle,
       pieceCacheBudget: this.pieceCache,
-      connectionRoom: () => this.maxConnections - this.connectionCount,
+      connectionRoom: this.connectionRoom,
       seedAnnouncer: this.seeds,
     });
     this.sessions.set(meta.infoHashHex, session);

@@ -33,45 +33,67 @@ export interface TrackerLinkOptions {
   seeds?: SeedAnnouncer;
 }
 
-/** Announces `started` at once (in the batch within about a second); one link per run of the torrent. */
-export class TrackerLink {
+/**
+ * Announces `started` at once (in the batch within about a second); one link per run of the torrent. It is
+ * its torrent's handle in the seeds batch itself, and makes its collections on first use: a workspace
+ * seeds thousands of files, each with a link, most of them only ever in the batch.
+ */
+export class TrackerLink implements SeedHandle {
   /** the tiers announced on their own */
-  private readonly announcers = new Map<string[], Announcer>();
-  /** the tiers the seeds batch announces, by the URL it knows them by */
-  private readonly batched = new Map<string, string[]>();
-  private readonly seed: SeedHandle;
+  private announcers: Map<string[], Announcer> | undefined;
+  /** the tiers the seeds batch announces, with the URL it knows each by (one, as a rule) */
+  private batched: [url: string, tier: string[]][] = [];
   /** tiers moving from their announcer into the batch */
-  private moving: Promise<void> = Promise.resolve();
+  private moving: Promise<void> | undefined;
   private stopped = false;
   /** trackers asked for this torrent's peers right now (one request at a time each) */
-  private readonly asking = new Set<string>();
+  private asking: Set<string> | undefined;
 
   constructor(private readonly o: TrackerLinkOptions) {
-    const { meta } = o;
-    this.seed = {
-      infoHash: meta.infoHash,
-      infoHashHex: meta.infoHashHex,
-      torrent: meta.torrent,
-      name: meta.name,
-      catalogPath: o.catalogPath,
-      fallback: (url) => this.fallback(url),
-      published: (url) => o.published(url),
-      wanted: (url) => void this.askForPeers(url),
-    };
     const complete = o.complete();
     for (const tier of o.tiers) if (!(complete && this.toBatch(tier, 'started'))) this.announce(tier, 'started');
   }
 
+  get infoHash(): Buffer {
+    return this.o.meta.infoHash;
+  }
+
+  get infoHashHex(): string {
+    return this.o.meta.infoHashHex;
+  }
+
+  get torrent(): Buffer {
+    return this.o.meta.torrent;
+  }
+
+  get name(): string {
+    return this.o.meta.name;
+  }
+
+  get catalogPath(): string | undefined {
+    return this.o.catalogPath;
+  }
+
+  /** The batch republished the torrent to the catalog at `url`. */
+  published(url: string): void {
+    this.o.published(url);
+  }
+
+  /** The batch says the torrent has leechers at `url`. */
+  wanted(url: string): void {
+    void this.askForPeers(url);
+  }
+
   /** We have every piece: trackers hear `completed` now rather than at the next interval. */
   completed(): void {
-    for (const [tier, announcer] of [...this.announcers]) {
+    for (const [tier, announcer] of [...(this.announcers ?? [])]) {
       if (!this.batchable(tier)) {
         announcer.now('completed');
         continue;
       }
-      this.announcers.delete(tier);
+      this.announcers!.delete(tier);
       // its announce in flight (left > 0) must not land after the batch's `completed`
-      this.moving = this.moving
+      this.moving = (this.moving ?? Promise.resolve())
         .then(() => announcer.halt())
         .then(() => {
           if (!this.toBatch(tier, 'completed')) this.announce(tier, 'completed');
@@ -83,10 +105,10 @@ export class TrackerLink {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.moving;
-    for (const url of this.batched.keys()) this.o.seeds?.remove(url, this.seed);
-    this.batched.clear();
-    const announcers = [...this.announcers.values()];
-    this.announcers.clear();
+    for (const [url] of this.batched) this.o.seeds?.remove(url, this);
+    this.batched = [];
+    const announcers = [...(this.announcers?.values() ?? [])];
+    this.announcers = undefined;
     await Promise.all(announcers.map((a) => a.stop()));
   }
 
@@ -97,16 +119,16 @@ export class TrackerLink {
 
   /** Hands `tier` to the seeds batch; false when it cannot take it. */
   private toBatch(tier: string[], event: 'started' | 'completed'): boolean {
-    if (!this.batchable(tier) || !this.o.seeds!.add(tier[0], this.seed, event)) return false;
-    this.batched.set(announceUrlOf(tier[0]), tier);
+    if (!this.batchable(tier) || !this.o.seeds!.add(tier[0], this, event)) return false;
+    this.batched.push([announceUrlOf(tier[0]), tier]);
     return true;
   }
 
   /** The tracker at `url` does not take batches (or its catalog will not list us): the tier gets its own announcer. */
-  private fallback(url: string): void {
-    const tier = this.batched.get(url);
-    if (!tier) return;
-    this.batched.delete(url);
+  fallback(url: string): void {
+    const at = this.batched.findIndex(([u]) => u === url);
+    if (at < 0) return;
+    const [, tier] = this.batched.splice(at, 1)[0];
     if (!this.stopped) this.announce(tier, 'started');
   }
 
@@ -116,7 +138,7 @@ export class TrackerLink {
     announcer.on('peers', (peers) => o.peers(peers));
     announcer.on('error', (msg, url) => o.warn(`tracker ${url}: ${msg}`));
     announcer.on('unknownToCatalog', (url) => this.publish(url));
-    this.announcers.set(tier, announcer);
+    (this.announcers ??= new Map()).set(tier, announcer);
     announcer.start(event);
   }
 
@@ -125,8 +147,8 @@ export class TrackerLink {
    * addresses, and we dial them (a client that never dials what a tracker names still gets served).
    */
   private async askForPeers(url: string): Promise<void> {
-    if (this.stopped || this.asking.has(url)) return;
-    this.asking.add(url);
+    if (this.stopped || this.asking?.has(url)) return;
+    (this.asking ??= new Set()).add(url);
     const o = this.o;
     try {
       const r = await announce(url, { infoHash: o.meta.infoHash, peerId: o.peerId, port: o.port, ...o.stats() });
@@ -134,7 +156,7 @@ export class TrackerLink {
     } catch {
       // the batch keeps the torrent announced; the next one asks again
     } finally {
-      this.asking.delete(url);
+      this.asking?.delete(url);
     }
   }
 

@@ -47,7 +47,8 @@ export async function copyRange(
 }
 
 export class PieceFile {
-  private readonly inflight = new Map<number, Promise<boolean>>();
+  /** writes in flight by piece (made on the first: a seed never writes) */
+  private inflight: Map<number, Promise<boolean>> | undefined;
   private pending = 0;
   /** no more writes: the store is closing */
   private stopped = false;
@@ -78,13 +79,13 @@ export class PieceFile {
     // A duplicate arriving while the first copy is in flight waits for it; if that copy was bad, this one gets its turn.
     for (;;) {
       if (this.have.has(index)) return recycle?.(buf, false), true;
-      const earlier = this.inflight.get(index);
+      const earlier = this.inflight?.get(index);
       if (!earlier) break;
       if (await earlier) return recycle?.(buf, false), true;
     }
     this.assertWritable(); // closed while we waited
     const p = this.verifyAndWrite(index, buf, recycle);
-    this.inflight.set(index, p);
+    (this.inflight ??= new Map()).set(index, p);
     return p;
   }
 
@@ -99,7 +100,7 @@ export class PieceFile {
   /** Refuses further writes and waits for those in flight. */
   async stopWrites(): Promise<void> {
     this.stopped = true;
-    await Promise.allSettled([...this.inflight.values()]);
+    await Promise.allSettled([...(this.inflight?.values() ?? [])]);
   }
 
   /** Flushes written data to the disk itself (not just the page cache). */
@@ -111,7 +112,7 @@ export class PieceFile {
     this.stopped = true;
     this.closed = true;
     // the hash worker may be writing through the descriptor: it must not be closed (and reused) under it
-    await Promise.allSettled([...this.inflight.values()]);
+    await Promise.allSettled([...(this.inflight?.values() ?? [])]);
     await this.handle.close();
   }
 
@@ -141,7 +142,7 @@ export class PieceFile {
       return true;
     } finally {
       this.pending -= size;
-      this.inflight.delete(index);
+      this.inflight?.delete(index);
       if (bytes && recycle) recycle(bytes, verified);
     }
   }
