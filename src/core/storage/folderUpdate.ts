@@ -3,9 +3,9 @@
 // bytes to the pieces it covers, read at the new layout's offsets (a piece is kept only if its SHA-1
 // matches). Once the new version is complete its files replace the older ones in place — but only if every
 // older file is still as it was checked and nothing else took a new file's path; otherwise the folder is
-// left as it is and the new version goes beside it. A file whose every piece came from its older version
-// (same path, same length) is not written again: it keeps its bytes and its modification time, so a watcher
-// sees only the files that changed. Files the new version no longer has are left where they are: the folder
+// left as it is and the new version goes beside it. A file whose older version already holds its bytes
+// (same length, every piece it is in vouched for) is not written again: it keeps its modification time, so a
+// watcher sees only the files that changed. Files the new version no longer has are left where they are: the folder
 // may hold the user's own files too.
 import { constants as C, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ export interface FolderCopy {
   root: string;
   /** by index in the new version's file list */
   olds: OlderPath[];
-  /** the pieces read from the older files (in this run: a resumed update rewrites the files it cannot vouch for) */
+  /** the pieces read from the older files in this run (others are checked again before a file is kept) */
   fromOlder: Bitfield;
 }
 
