@@ -1,6 +1,7 @@
 // Selective download in VS Code: a multi-file torrent opened from a .torrent lists its files (all picked) before
 // the question; the user keeps 2 of 3 and exactly those land, byte for byte, the third never written. The same
-// from the catalog: a teammate's folder shared as one torrent, requested from its Tracker Files row.
+// from the catalog: a teammate's folder shared as one torrent, requested from its Tracker Files row; its next
+// version (↻) updates the same one file, the others still not written.
 import * as assert from 'assert';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -10,7 +11,21 @@ import * as vscode from 'vscode';
 import { createFolderTorrent, Engine } from '../../src/core/api';
 import type { LinkOutcome } from '../../src/extension/commands/openLink';
 import type { StaApi } from '../../src/extension/extension';
-import { answerFirstStart, sha256, catalogPaths, httpGet, type SeederChild, staApi, startSeeder, startTracker, type TrackerChild, useTracker, waitFor } from './support';
+import {
+  answerFirstStart,
+  catalogPaths,
+  downloaded,
+  httpGet,
+  type SeederChild,
+  sha256,
+  staApi,
+  startSeeder,
+  startTracker,
+  type TrackerChild,
+  treeFiles,
+  useTracker,
+  waitFor,
+} from './support';
 
 describe('Selective download: some files of a folder torrent', function () {
   this.timeout(180_000);
@@ -93,5 +108,27 @@ describe('Selective download: some files of a folder torrent', function () {
     assert.strictEqual(sha256(path.join(root, 'team-album', 'z.bin')), sha256(files['z.bin']));
     assert.strictEqual(fs.existsSync(path.join(root, 'team-album', 'a[1].bin')), false, 'an unpicked file is not written');
     assert.strictEqual(fs.existsSync(path.join(root, 'team-album', 'disc 2')), false, 'nor its folder');
+  });
+  it('its next version is ↻ update available, and Request updates the one file kept, the others still not written', async () => {
+    const team = path.join(tmp, 'team', 'team-album');
+    await seeder?.stop();
+    const z2 = Buffer.from(files['z.bin']);
+    randomBytes(1000).copy(z2, 100_000);
+    fs.writeFileSync(path.join(team, 'z.bin'), z2);
+    fs.writeFileSync(path.join(team, 'a[1].bin'), randomBytes(300_001));
+    seeder = await startSeeder(team, tracker.announce, path.join(tmp, 'cache2'), ['--as-one', '--no-watch']);
+    const v2 = seeder.infoHash;
+    const row = await waitFor('team-album marked ↻ update available', async () => {
+      await api.service.catalog.refresh();
+      const r = treeFiles(api.trackerFiles).find((x) => x.path === 'team-album' && (x.item as { file?: { infoHash: string } }).file?.infoHash === v2)?.item;
+      return r && /· ↻ update available$/.test(String(r.description)) && r;
+    });
+    api.links.pickFiles = async () => assert.fail('the files kept before are kept again, without asking');
+    await vscode.commands.executeCommand('sta.request', row);
+    const t = await downloaded(api, v2);
+    assert.strictEqual(t.path, path.join(root, 'team-album'));
+    assert.strictEqual(sha256(path.join(root, 'team-album', 'z.bin')), sha256(z2));
+    assert.strictEqual(fs.existsSync(path.join(root, 'team-album', 'a[1].bin')), false, 'a file not kept before is not written now');
+    assert.ok(t.progress.reusedBytes > 0, 'z.bin\'s unchanged pieces reused');
   });
 });

@@ -86,7 +86,11 @@ export class RequestQuestions {
   constructor(readonly pickFiles?: FilePicker) {}
 }
 
-export async function requestCommand(service: StaService, item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson, ask = new RequestQuestions()): Promise<void> {
+export async function requestCommand(
+  service: StaService,
+  item?: RemoteFileItem | RemoteFolderItem | CatalogFileJson,
+  ask = new RequestQuestions(),
+): Promise<void> {
   if (!service.running) {
     const pick = await vscode.window.showInformationMessage(vscode.l10n.t('STA is not running: start it to see the tracker\'s files.'), vscode.l10n.t('Start'));
     if (pick) await vscode.commands.executeCommand(Commands.start);
@@ -120,7 +124,7 @@ export async function requestFiles(service: StaService, files: CatalogFileJson[]
     let picked: Blocked['picked'];
     try {
       const pick = files.length === 1 && mark === 'missing' && pickIn && !service.transfers.running(file.infoHash);
-      const answer = pick ? await pickedFiles(service, file, pickIn) : undefined;
+      const answer = pick ? await pickedFiles(service, file, pickIn) : mark === 'updateAvailable' ? await keptBefore(service, file) : undefined;
       if (answer === CANCELLED) return;
       picked = answer;
       const t = await service.transfers.request(file, mark === 'updateAvailable' ? 'update' : 'refuse', picked?.select, picked?.meta);
@@ -143,6 +147,20 @@ async function pickedFiles(service: StaService, file: CatalogFileJson, pickIn: F
   const picked = await pickIn(meta);
   if (!picked || picked.length === 0) return CANCELLED;
   return { meta, select: picked.length < meta.files.length ? picked : undefined };
+}
+
+/**
+ * An update of a folder torrent of which only some files were downloaded here: the same files, where the new
+ * version still has them (all of it when it has none of them).
+ */
+async function keptBefore(service: StaService, file: CatalogFileJson): Promise<{ meta: Metainfo; select?: string[] } | undefined> {
+  const at = service.transfers.landing(file)?.shownAs;
+  const older = service.transfers.values().find((t) => t.done && t.target?.select && t.target.catalogPath === at);
+  if (!older) return undefined;
+  const meta = await service.catalog.metainfoOf(file.infoHash);
+  const paths = new Set(meta.files.map((f) => f.path));
+  const select = older.target!.select!.filter((p) => paths.has(p));
+  return { meta, select: select.length > 0 && select.length < meta.files.length ? select : undefined };
 }
 
 /** A download that found a different file (or folder) where it would land; `picked`: the files the user kept of a folder torrent. */
