@@ -12,7 +12,7 @@ import { type FolderCopy, openFolderCopy, replaceFolderFiles } from './folderUpd
 import type { PlaceOptions } from './placement';
 import { ExistingFileError } from './placement';
 import { PartialFile } from './partialFile';
-import { COPY_CHUNK, copyRange } from './pieceFile';
+import { COPY_CHUNK, writeNewFile } from './pieceFile';
 import { checkPieces } from './recheck';
 import { type Selection, straddlingRanges } from './selection';
 import { folderInside, PathError, resolveInside } from './safePath';
@@ -157,12 +157,7 @@ async function writeFiles(part: PositionalFile, root: string, meta: Metainfo, on
   for (const [i, f] of meta.files.entries()) {
     if (only && !only.has(i)) continue;
     const { folder, name } = await folderInside(root, f.path, true);
-    const out = await fsp.open(path.join(folder, name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
-    try {
-      await copyRange(part, out, f.offset, f.length, buf, `the partial file of ${meta.name}`);
-    } finally {
-      await out.close();
-    }
+    await writeNewFile(path.join(folder, name), part, f.offset, f.length, buf, `the partial file of ${meta.name}`);
   }
 }
 

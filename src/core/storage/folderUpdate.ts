@@ -15,7 +15,7 @@ import { pieceHash, pieceSize } from '../pieces';
 import { type FileSpan, spansOf } from '../torrentFiles';
 import type { Hasher } from './hasher';
 import { type FileIdentity, identityOf, type ReuseSource, sameFile } from './localCopy';
-import { COPY_CHUNK, copyRange, readFull } from './pieceFile';
+import { COPY_CHUNK, readFull, writeNewFile } from './pieceFile';
 import { placeFinal, replaceFinal } from './placement';
 import { folderInside, NotAFolderError, PathError } from './safePath';
 import type { PositionalFile } from './seedFile';
@@ -101,7 +101,8 @@ export async function replaceFolderFiles(
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(COPY_CHUNK, meta.length)));
   for (const [i, f] of files) {
     if (await olderHolds(copy, meta, i, part, hasher)) continue;
-    await copyOut(part, scratch, f.offset, f.length, buf);
+    await fsp.rm(scratch, { force: true }); // one left by a crash
+    await writeNewFile(scratch, part, f.offset, f.length, buf, 'the partial file');
     const planned = path.join(copy.root, ...f.path.split('/'));
     const rel = `${relPath}/${f.path}`;
     const old = copy.olds[i];
@@ -146,16 +147,5 @@ async function readOlder(root: string, relPath: string, into: Buffer, position: 
     await readFull(handle, into, position);
   } finally {
     await handle.close();
-  }
-}
-
-/** `length` bytes of `part` from `offset` into a new file at `scratch` (one left by a crash is replaced; never through a link). */
-async function copyOut(part: PositionalFile, scratch: string, offset: number, length: number, buf: Buffer): Promise<void> {
-  await fsp.rm(scratch, { force: true });
-  const out = await fsp.open(scratch, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
-  try {
-    await copyRange(part, out, offset, length, buf, 'the partial file');
-  } finally {
-    await out.close();
   }
 }

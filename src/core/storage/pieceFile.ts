@@ -1,6 +1,7 @@
 // A torrent's bytes in one open file: a piece is written only once its SHA-1 matches (hashed in the
 // worker, then one positional write, by the worker itself when the file has one descriptor), and
 // blocks of the pieces we have are read back by position.
+import { constants as C, promises as fsp } from 'node:fs';
 import type { PositionalFile } from './seedFile';
 import type { Bitfield } from '../bitfield';
 import type { Logger } from '../log';
@@ -29,8 +30,21 @@ export async function writeFull(file: Pick<PositionalFile, 'write'>, buf: Buffer
 /** bytes per copy between files (a finished download written out) */
 export const COPY_CHUNK = 4 << 20;
 
+/**
+ * A new file at `file` (it must not exist; never made through a link) holding `length` bytes of `from` at `offset`,
+ * copied `buf` at a time; `what` names `from` if it ends early.
+ */
+export async function writeNewFile(file: string, from: Pick<PositionalFile, 'read'>, offset: number, length: number, buf: Buffer, what: string): Promise<void> {
+  const out = await fsp.open(file, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
+  try {
+    await copyRange(from, out, offset, length, buf, what);
+  } finally {
+    await out.close();
+  }
+}
+
 /** Copies `length` bytes of `from` at `offset` to the start of `to`, `buf` at a time; `what` names `from` if it ends early. */
-export async function copyRange(
+async function copyRange(
   from: Pick<PositionalFile, 'read'>,
   to: Pick<PositionalFile, 'write'>,
   offset: number,
