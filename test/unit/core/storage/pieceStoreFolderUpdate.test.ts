@@ -137,6 +137,23 @@ describe('PieceStore: a folder torrent updates the older folder in place', () =>
     await assertFolderIs(join(dl, 'album (1)'), v2);
   });
 
+  it('a subfolder of the older folder that is a link leading out: nothing read or written through it, the new version beside', async () => {
+    const outside = join(base, 'elsewhere');
+    await fsp.rename(join(dl, 'album', 'sub'), outside);
+    await fsp.symlink(outside, join(dl, 'album', 'sub'));
+    const before = new Map<string, string>();
+    for (const p of ['c.txt', 'deep/b.bin']) before.set(p, sha256(await fsp.readFile(join(outside, p))));
+    const v2 = await version();
+    const store = track(await PieceStore.open({ dir: dl, meta: v2.meta, onExisting: 'update' }));
+    const subPieces = v2.meta.files.filter((f) => f.path.startsWith('sub/') && f.length > 0).map((f) => Math.floor(f.offset / PL));
+    for (const i of subPieces) assert.equal(store.have.has(i), false, `piece ${i} (in sub/) is not read through the link`);
+    await fetchRest(store, v2);
+    assert.equal(await store.finish(), join(await fsp.realpath(dl), 'album (1)'));
+    assert.deepEqual((await fsp.readdir(outside)).sort(), ['c.txt', 'deep'], 'nothing new written through the link');
+    for (const [p, sum] of before) assert.equal(sha256(await fsp.readFile(join(outside, p))), sum, `${p} untouched`);
+    await assertFolderIs(join(dl, 'album (1)'), v2);
+  });
+
   it('a folder where the new version has a file: nothing of the older folder is replaced, the new version goes beside it', async () => {
     await fsp.mkdir(join(dl, 'album', 'sub', 'new.txt', 'inside'), { recursive: true });
     const v2 = await version();
